@@ -1,0 +1,37 @@
+"""Wall time of `amzauth --help` (median of N runs), against `python -c pass` in the same run.
+
+Target: at most 250 ms. Run: .venv/bin/python benchmarks/bench_cli_help.py [N]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def median_ms(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 21
+    exe = Path(sys.executable).with_name("amzauth")
+    baseline = median_ms([sys.executable, "-c", "pass"], runs)
+    helpt = median_ms([str(exe), "--help"], runs)
+    mod = median_ms([sys.executable, "-m", "amzauth", "--help"], runs)
+    print(f"python -c pass (baseline): {baseline:7.1f} ms median of {runs}")
+    print(f"amzauth --help:            {helpt:7.1f} ms median of {runs}  ({helpt / baseline:.1f}x baseline)")
+    print(f"python -m amzauth --help:  {mod:7.1f} ms median of {runs}")
+    print(f"target <= 250 ms: {'PASS' if helpt <= 250 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

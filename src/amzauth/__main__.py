@@ -1,0 +1,5 @@
+"""``python -m amzauth``."""
+
+from amzauth.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``amzauth`` command line (contract: ../shared/contracts/cli.md)."""

@@ -1,0 +1,111 @@
+"""What every command shares: exit codes, JSON discipline, error rendering without tracebacks.
+
+Kept light: rich is imported only when something is printed for people.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from amzauth.config import ConfigError
+    from amzauth.errors import NetworkError, TokenError
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # Amazon said no, a diagnosis was made
+EXIT_USAGE = 2  # bad flag, bad profile, unknown key
+EXIT_NETWORK = 3  # could not reach the endpoint at all
+
+ConfigOpt = Annotated[str | None, typer.Option("--config", help="Profiles file (see README).")]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", help="Profile name (default: $AMZAUTH_PROFILE or default).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on unexpected errors.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def emit_json(doc: Any) -> None:
+    """Write one JSON document to stdout and nothing else."""
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def out_console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def fail(
+    message: str, code: int = EXIT_USAGE, *, as_json: bool = False, extra: dict[str, Any] | None = None
+) -> NoReturn:
+    """Report an error in one line (JSON on stdout under --json) and exit with the contract's code."""
+    if as_json:
+        emit_json({"error": message, **(extra or {})})
+    err_console().print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+def escape(text: str) -> str:
+    """Escape rich markup in text that goes through ``fail()`` (messages may hold ``[...]``)."""
+    from rich.markup import escape as _escape
+
+    return _escape(text)
+
+
+def config_fields(exc: ConfigError) -> dict[str, Any]:
+    """The --json fields naming what a ConfigError is about."""
+    return {"key": exc.key, "profile": exc.profile, "file": exc.file}
+
+
+def fail_network(exc: NetworkError, json_out: bool, *, attempts: bool = False) -> NoReturn:
+    """Exit 3 for an unreachable endpoint; ``attempts`` adds how many requests were made."""
+    tries = f" after {exc.attempts} attempts" if attempts and exc.attempts else ""
+    fail(
+        escape(f"{exc}{tries} — run `amzauth explain network`"),
+        EXIT_NETWORK,
+        as_json=json_out,
+        extra={"code": "network", "kind": exc.kind, "url": exc.url, "retryable": True},
+    )
+
+
+def fail_token(
+    exc: TokenError, json_out: bool, *, description: bool = True, retryable: bool = True
+) -> NoReturn:
+    """Exit 1 for a refused token request; the flags keep each command's --json fields as documented."""
+    extra: dict[str, Any] = {"code": exc.code, "status": exc.status, "oauth_error": exc.error}
+    if description:
+        extra["error_description"] = exc.error_description
+    extra["request_id"] = exc.request_id
+    if retryable:
+        extra["retryable"] = exc.retryable
+    extra["explain"] = f"amzauth explain {exc.code}"
+    fail(escape(f"{exc} — run `amzauth explain {exc.code}`"), EXIT_FAILED, as_json=json_out, extra=extra)
+
+
+def fail_common(
+    exc: BaseException, json_out: bool, *, token_description: bool = True, token_retryable: bool = True
+) -> None:
+    """Exit for the errors any profile command can meet (config 2, network 3, token 1); else return."""
+    from amzauth.config import ConfigError
+    from amzauth.errors import NetworkError, TokenError
+
+    if isinstance(exc, ConfigError):
+        fail(escape(str(exc)), EXIT_USAGE, as_json=json_out, extra={"code": "config", **config_fields(exc)})
+    if isinstance(exc, NetworkError):
+        fail_network(exc, json_out)
+    if isinstance(exc, TokenError):
+        fail_token(exc, json_out, description=token_description, retryable=token_retryable)

@@ -1,0 +1,37 @@
+"""``amzauth doctor``: the Test Connection diagnostic (contract: doctor-report.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from amzauth.cli._common import ConfigOpt, JsonOpt, ProfileOpt, emit_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)
+
+
+def doctor(
+    config: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Check the profile without any request.")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 10.0,
+) -> None:
+    """Walk config, token and one cheap API call; name the step that failed, the cause and the fix."""
+    from amzauth.doctor import run_doctor
+
+    report = run_doctor(profile_name=profile, config=config, offline=offline, timeout=timeout)
+    if json_out:
+        emit_json(report.doc)
+    else:
+        from rich.console import Console
+
+        from amzauth.doctor.render import render_report
+
+        render_report(report.doc, Console(highlight=False))
+    raise typer.Exit(report.exit_code)

@@ -1,0 +1,58 @@
+"""``amzauth sandbox``: serve the local Amazon stand-in in the foreground until interrupted."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from amzauth.cli._common import EXIT_FAILED, EXIT_USAGE, fail
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sandbox")(sandbox)
+
+
+def sandbox(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 picks a free one.")] = 8700,
+    world: Annotated[
+        str | None, typer.Option("--world", help="World file (TOML); default: the demo world.")
+    ] = None,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request on stderr.")] = False,
+) -> None:
+    """Serve the sandbox: Amazon URL https://HOST/PATH is served at http://<sandbox>/HOST/PATH."""
+    from amzauth.sandbox.app import create_app
+    from amzauth.sandbox.server import bind_socket, make_server
+    from amzauth.sandbox.world import WorldError, demo_world, load_world
+    from amzauth.serving import serve_foreground, socket_url
+
+    if not 0 <= port <= 65535:
+        fail(f"--port must be between 0 and 65535, not {port}", EXIT_USAGE)
+    if world is not None and not Path(world).is_file():
+        fail(f"world file {world} does not exist", EXIT_USAGE)
+    try:
+        loaded = load_world(Path(world)) if world is not None else demo_world()
+    except WorldError as exc:
+        fail(f"world file {world}: {exc}", EXIT_USAGE)
+    try:
+        sock = bind_socket(host, port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED)
+    url = socket_url(sock)
+
+    def announce() -> None:
+        sys.stdout.write(f"sandbox listening on {url}\n")
+        sys.stdout.flush()
+
+    server = make_server(
+        create_app(loaded),
+        on_started=announce,
+        access_log=access_log,
+        log_level="info" if access_log else "warning",
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_foreground(server, sock)

@@ -1,0 +1,427 @@
+"""Cause selection: from what Amazon answered plus what we know locally, pick one catalogue cause.
+
+Pure: it sees the plan, the local findings and the answer's fields, never the network. The rules
+encode what a support engineer would check first: the secret's format against the version family,
+overrides in use, whitespace, an app id in client_id, the region the token belongs to, the draft
+flag, clock skew. The catalogue (``amzauth.catalogue``) supplies the words; this module the choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Final
+
+from amzauth.core.inspect import Finding, classify_client_id, classify_secret
+from amzauth.core.marketplaces import Region
+from amzauth.core.plan import COGNITO_SCOPE, GRANTLESS_SCOPES, LWA_SCOPE, Plan, family_for_version
+
+SKEW_LIMIT: Final = 300.0  # seconds: beyond this, "expired" answers are blamed on the clock
+COGNITO_VERSION_BY_REGION: Final[dict[str, str]] = {"na": "2.1", "eu": "2.2", "fe": "2.3"}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Everything the cause selection may look at. Holds no secret, only classifications."""
+
+    plan: Plan
+    stage: str  # "token" | "api" | "config"
+    code: str | None  # OAuth error, Creators reason or type, SP-API code, HTTP status text
+    status: int | None = None
+    message: str | None = None  # error_description, message or details
+    findings: tuple[Finding, ...] = ()
+    secret_format: str = "other"
+    client_id_kind: str = "unknown"
+    clock_skew: float | None = None
+    draft: bool = False
+    token_region: Region | None = None  # SP-API: the region where the access token was accepted
+    retry_after: float | None = None
+    operation: str | None = None  # SP-API: the call that failed, e.g. "GET /catalog/2022-04-01/items"
+    # SP-API: whether a call that needs no role (marketplaceParticipations) works with the same token.
+    # True turns an empty-details 403 into a missing role: token, region, app state and account are fine.
+    baseline_ok: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The selected catalogue entry and cause, the field to change and the value to set."""
+
+    code: str
+    cause: str
+    field: str | None = None  # overrides the cause's field when the evidence is more precise
+    suggested_value: str | None = None
+    values: Mapping[str, object] = dc_field(default_factory=dict)
+    catalogue_code: str | None = None  # when Amazon's spelling differs from the catalogue key
+
+
+Rule = Callable[[Evidence, str], Choice]
+
+
+def evidence_for(
+    plan: Plan,
+    *,
+    client_id: str,
+    client_secret: str,
+    stage: str,
+    code: str | None,
+    findings: Iterable[Finding] = (),
+    **kw: object,
+) -> Evidence:
+    """Build evidence from raw values; the secret is classified here and not kept."""
+    return Evidence(
+        plan=plan,
+        stage=stage,
+        code=code,
+        findings=tuple(findings),
+        secret_format=classify_secret(client_secret),
+        client_id_kind=classify_client_id(client_id),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _finding(ev: Evidence, cause: str, key: str | None = None) -> Finding | None:
+    return next((f for f in ev.findings if f.cause == cause and (key is None or f.key == key)), None)
+
+
+def _base_values(ev: Evidence) -> dict[str, object]:
+    p = ev.plan
+    return {
+        "profile": p.profile,
+        "version": p.credential_version,
+        "marketplace": p.marketplace.host if p.marketplace else None,
+        "region": p.region,
+        "endpoint": p.amazon_token_endpoint,
+        "host": p.amazon_token_endpoint.split("/")[2] if "//" in p.amazon_token_endpoint else None,
+        "family": "Login with Amazon" if p.family == "lwa" else "Cognito",
+        "secret_family": "3.x (Login with Amazon)" if ev.secret_format == "lwa-v1" else "2.x (Cognito)",
+        "scope": p.scope,
+        "grant_type": p.grant_type,
+        "message": ev.message,
+        "skew": None if ev.clock_skew is None else round(ev.clock_skew),
+        "retry_after": ev.retry_after,
+    }
+
+
+def _choice(
+    ev: Evidence,
+    code: str,
+    cause: str,
+    *,
+    field: str | None = None,
+    suggested: str | None = None,
+    catalogue_code: str | None = None,
+    **values: object,
+) -> Choice:
+    vals = _base_values(ev)
+    vals.update(values)
+    if suggested is not None:
+        vals["suggested"] = suggested
+    return Choice(
+        code=code,
+        cause=cause,
+        field=field,
+        suggested_value=suggested,
+        values=vals,
+        catalogue_code=catalogue_code,
+    )
+
+
+def suggested_creators_version(plan: Plan, secret_format: str) -> str:
+    """The version matching the secret's family, in the marketplace's region."""
+    region = plan.marketplace.region if plan.marketplace else (plan.region or "na")
+    if secret_format == "lwa-v1":
+        return {"na": "3.1", "eu": "3.2", "fe": "3.3"}[region]
+    return COGNITO_VERSION_BY_REGION[region]
+
+
+def choose(ev: Evidence) -> Choice:
+    """Pick the cause for an answer. Unknown codes fall back to a generic cause of their status."""
+    code = ev.code or (str(ev.status) if ev.status else "network")
+    rule = _RULES.get(code)
+    if rule is not None:
+        return rule(ev, code)
+    if ev.status is not None and ev.status >= 500:
+        return _choice(ev, code, "amazon-transient", catalogue_code="server_error")
+    return _choice(ev, code, "config-invalid", catalogue_code="config")
+
+
+# --- token endpoint ----------------------------------------------------------------------------
+
+
+def _invalid_client(ev: Evidence, code: str) -> Choice:
+    p = ev.plan
+    if _finding(ev, "app-id-as-client-id"):
+        return _choice(ev, code, "app-id-as-client-id")
+    pad = _finding(ev, "whitespace-padding", "client_secret") or _finding(
+        ev, "whitespace-padding", "client_id"
+    )
+    if pad:
+        return _choice(ev, code, "whitespace-padding", field=pad.key, key=pad.key)
+    if "auth_endpoint" in p.overrides:
+        cognito_host = "amazoncognito.com" in p.amazon_token_endpoint
+        if p.api == "creators" and (p.family == "lwa") == cognito_host:
+            return _choice(ev, code, "endpoint-override-family", suggested=p.derived.get("auth_endpoint"))
+    if p.api == "creators" and p.credential_version:
+        fam = family_for_version(p.credential_version)
+        secret_fam = "lwa" if ev.secret_format == "lwa-v1" else "cognito"
+        if fam != secret_fam:
+            return _choice(
+                ev, code, "version-mismatch", suggested=suggested_creators_version(p, ev.secret_format)
+            )
+        if fam == "lwa" and p.marketplace is not None and "auth_endpoint" not in p.overrides:
+            want = p.marketplace.creators_version
+            if want != p.credential_version and p.credential_version in ("3.1", "3.2", "3.3"):
+                return _choice(ev, code, "wrong-region-version", suggested=want)
+        if fam == "lwa" and ev.client_id_kind == "cognito-client-id":
+            return _choice(ev, code, "unknown-client")
+    if p.api == "spapi" and ev.client_id_kind not in ("lwa-client-id",) and ev.client_id_kind != "unknown":
+        return _choice(ev, code, "unknown-client")
+    return _choice(ev, code, "wrong-secret")
+
+
+def _invalid_scope(ev: Evidence, code: str) -> Choice:
+    p = ev.plan
+    if p.api == "spapi":
+        scope = p.scope or ""
+        import difflib
+
+        close = difflib.get_close_matches(scope, GRANTLESS_SCOPES, n=1, cutoff=0.5)
+        if close and close[0] != scope:
+            return _choice(ev, code, "scope-typo", suggested=close[0])
+        return _choice(ev, code, "grantless-scope-not-allowed")
+    right = COGNITO_SCOPE if p.family == "cognito" else LWA_SCOPE
+    if p.scope in (COGNITO_SCOPE, LWA_SCOPE):
+        return _choice(ev, code, "scope-override-wrong-family", suggested=right)
+    return _choice(ev, code, "scope-typo", suggested=right)
+
+
+def _unsupported_grant(ev: Evidence, code: str) -> Choice:
+    derived = ev.plan.derived.get("grant_type") or (
+        "client_credentials" if ev.plan.api == "creators" else "refresh_token"
+    )
+    if "grant_type" in ev.plan.overrides:
+        return _choice(ev, code, "grant-type-override", suggested=derived)
+    return _choice(ev, code, "grant-type-typo", suggested=derived)
+
+
+def _invalid_request(ev: Evidence, code: str) -> Choice:
+    if "auth_endpoint" in ev.plan.overrides:
+        return _choice(ev, code, "wrong-body-encoding", suggested=ev.plan.derived.get("auth_endpoint"))
+    param = (ev.message or "").rsplit(":", 1)[-1].strip() if ev.message and ":" in ev.message else None
+    fld = param if param in ("client_secret", "client_id", "refresh_token", "scope", "grant_type") else None
+    return _choice(ev, code, "missing-parameter", field=fld, parameter=param)
+
+
+def _unauthorized_client(ev: Evidence, code: str) -> Choice:
+    return _choice(
+        ev, code, "creators-not-enabled" if ev.plan.api == "creators" else "app-not-approved-for-scope"
+    )
+
+
+def _invalid_grant(ev: Evidence, code: str) -> Choice:
+    msg = (ev.message or "").lower()
+    if msg.endswith(": code") or ": code " in msg or "code_verifier" in msg:
+        if "redirect" in msg:
+            return _choice(ev, code, "code-redirect-mismatch")
+        if "verifier" in msg:
+            return _choice(ev, code, "code-verifier-mismatch")
+        return _choice(ev, code, "code-reused-or-expired")
+    if "revoked" in msg:
+        return _choice(ev, code, "refresh-token-revoked")
+    if _finding(ev, "malformed-refresh-token"):
+        return _choice(ev, code, "malformed-refresh-token")
+    if "auth_endpoint" in ev.plan.overrides:
+        return _choice(ev, code, "refresh-token-wrong-region")
+    return _choice(ev, code, "refresh-token-other-app")
+
+
+def _expired_token(ev: Evidence, code: str) -> Choice:
+    if ev.clock_skew is not None and abs(ev.clock_skew) > SKEW_LIMIT:
+        return _choice(ev, code, "clock-skew")
+    return _choice(ev, code, "cached-token-stale")
+
+
+def _transient(ev: Evidence, code: str) -> Choice:
+    if ev.stage == "token" and ev.status == 500 and "?" in ev.plan.amazon_token_endpoint:
+        # LwA answers parameters sent in the query string with a 500: blame the URL, not Amazon.
+        return _choice(
+            ev,
+            "500",
+            "params-in-query-string",
+            suggested=ev.plan.amazon_token_endpoint.split("?")[0],
+            catalogue_code="500",
+        )
+    return _choice(ev, code, "amazon-transient")
+
+
+def _http_405(ev: Evidence, code: str) -> Choice:
+    return _choice(ev, code, "host-header-with-scheme")
+
+
+def _http_500(ev: Evidence, code: str) -> Choice:
+    if ev.stage == "token" and not (ev.message or "").strip():
+        return _choice(ev, code, "params-in-query-string")
+    return _choice(ev, code, "amazon-transient")
+
+
+# --- Creators API ------------------------------------------------------------------------------
+
+
+def _invalid_token(ev: Evidence, code: str) -> Choice:
+    msg = ev.message or ""
+    p = ev.plan
+    if "without a Version" in msg or (p.family == "lwa" and "Version" in msg):
+        return _choice(
+            ev, code, "unexpected-version-suffix", suggested=suggested_creators_version(p, "lwa-v1")
+        )
+    if "got no Version" in msg:
+        return _choice(ev, code, "missing-version-suffix")
+    if "Version" in msg:
+        return _choice(ev, code, "wrong-version-suffix")
+    return _choice(ev, code, "malformed-token")
+
+
+def _token_expired(ev: Evidence, code: str) -> Choice:
+    if ev.clock_skew is not None and abs(ev.clock_skew) > SKEW_LIMIT:
+        return _choice(ev, code, "clock-skew")
+    return _choice(ev, code, "token-expired")
+
+
+def _throttle(ev: Evidence, code: str) -> Choice:
+    daily = "daily" in (ev.message or "").lower() or "quota" in (ev.message or "").lower()
+    return _choice(ev, code, "daily-quota-exceeded" if daily else "rate-limit-exceeded")
+
+
+def _single(cause: str) -> Rule:
+    def rule(ev: Evidence, code: str) -> Choice:
+        return _choice(ev, code, cause)
+
+    return rule
+
+
+def _partner_tag_wrong_mp(ev: Evidence, code: str) -> Choice:
+    return _choice(ev, code, "partner-tag-wrong-marketplace")
+
+
+# --- SP-API ------------------------------------------------------------------------------------
+
+
+# SP-API operations that return personal data and take a Restricted Data Token in x-amz-access-token
+# (Tokens API createRestrictedDataToken): Orders v0 and MFN shipments.
+_RESTRICTED_OPERATIONS: Final = (
+    re.compile(r"^GET /orders/v0/orders(/[^/]+(/address|/buyerInfo|/orderItems(/buyerInfo)?)?)?$"),
+    re.compile(r"^(GET|POST) /mfn/v0/shipments(/[^/]+)?$"),
+    re.compile(r"^GET /mfn/v0/shipments/[^/]+/label$"),
+)
+
+
+def is_restricted_operation(operation: str) -> bool:
+    """Whether ``"METHOD /path"`` (query ignored) is a restricted SP-API operation needing an RDT."""
+    return any(p.match(operation.split("?", 1)[0]) for p in _RESTRICTED_OPERATIONS)
+
+
+def _spapi_unauthorized(ev: Evidence, code: str) -> Choice:
+    msg = (ev.message or "").lower()
+    if "revoked, malformed or invalid" in msg:
+        return _choice(ev, code, "spapi-token-revoked")
+    if "missing in the request header" in msg:
+        return _choice(ev, code, "spapi-token-missing")
+    if "secret token you provided has expired" in msg:
+        return _choice(ev, code, "spapi-secret-expired")
+    if ev.token_region is not None and ev.token_region != ev.plan.region:
+        return _choice(
+            ev, code, "spapi-wrong-region", suggested=ev.token_region, expected_region=ev.token_region
+        )
+    if ev.operation and is_restricted_operation(ev.operation):
+        # Checked before the role probe's verdict: a plain token also works on role-free calls.
+        return _choice(ev, code, "restricted-operation-without-rdt", value=ev.operation)
+    if "role" in msg or (ev.baseline_ok and "restricted" not in msg):
+        return _choice(ev, code, "spapi-missing-role", **({"value": ev.operation} if ev.operation else {}))
+    if "account" in msg and ("health" in msg or "deactivat" in msg or "suspend" in msg):
+        return _choice(ev, code, "spapi-account-unhealthy")
+    if ev.draft and "draft" in msg:
+        return _choice(ev, code, "spapi-draft-app", field="draft")
+    if "restricted" in msg:
+        return _choice(ev, code, "restricted-operation-without-rdt")
+    if ev.draft:
+        return _choice(ev, code, "spapi-draft-app")
+    return _choice(ev, code, "spapi-account-unhealthy")
+
+
+def _missing_auth_token(ev: Evidence, code: str) -> Choice:
+    if ev.stage == "token" or "auth_endpoint" in ev.plan.overrides:
+        return _choice(ev, code, "token-request-to-api-host", suggested=ev.plan.derived.get("auth_endpoint"))
+    return _choice(ev, code, "unknown-api-path")
+
+
+def _invalid_signature(ev: Evidence, code: str) -> Choice:
+    msg = (ev.message or "").lower()
+    if "expired" in msg:
+        return _choice(ev, code, "sigv4-clock-skew")
+    return _choice(ev, code, "sigv4-wrong-region")
+
+
+def _not_found(ev: Evidence, code: str) -> Choice:
+    if "api_endpoint" in ev.plan.overrides:
+        return _choice(
+            ev, code, "unknown-path" if code == "ResourceNotFoundException" else "unknown-api-path"
+        )
+    return _choice(
+        ev, code, "resource-id-unknown" if code == "ResourceNotFoundException" else "resource-not-found"
+    )
+
+
+def _invalid_input(ev: Evidence, code: str) -> Choice:
+    if "marketplace" in (ev.message or "").lower():
+        return _choice(ev, code, "spapi-invalid-marketplace")
+    return _choice(ev, code, "invalid-parameter")
+
+
+def _network(ev: Evidence, code: str) -> Choice:
+    kind = (ev.message or "").lower()
+    if ev.plan.sandbox and "timeout" not in kind:
+        return _choice(ev, "network", "sandbox-not-running")
+    return _choice(ev, "network", "timeout" if "timeout" in kind or "timed out" in kind else "unreachable")
+
+
+_RULES: Final[dict[str, Rule]] = {
+    "invalid_client": _invalid_client,
+    "invalid_scope": _invalid_scope,
+    "unsupported_grant_type": _unsupported_grant,
+    "invalid_request": _invalid_request,
+    "unauthorized_client": _unauthorized_client,
+    "invalid_grant": _invalid_grant,
+    "expired_token": _expired_token,
+    "server_error": _transient,
+    "temporarily_unavailable": _transient,
+    "405": _http_405,
+    "500": _http_500,
+    "InvalidToken": _invalid_token,
+    "TokenExpired": _token_expired,
+    "ThrottleException": _throttle,
+    "InternalServerException": _transient,
+    "InternalFailure": _transient,
+    "AssociateNotEligible": _single("not-eligible"),
+    "AuthorizationFailed": _single("marketplace-not-approved"),
+    "InvalidPartnerTag": _single("partner-tag-unknown"),
+    "InvalidAssociate": _partner_tag_wrong_mp,
+    "CannotParse": _single("body-not-json"),
+    "FieldValidationFailed": _single("field-invalid"),
+    "UnknownOperation": _single("api-endpoint-override"),
+    "InvalidIssuer": _single("issuer-not-accepted"),
+    "MissingClaim": _single("token-without-creators-scope"),
+    "MissingKeyId": _single("token-not-from-amazon"),
+    "UnsupportedClient": _single("client-not-supported"),
+    "InvalidClient": _single("token-client-not-creators"),
+    "MissingCredential": _single("authorization-header-missing"),
+    "ResourceNotFoundException": _not_found,
+    "NotFound": _not_found,
+    "Unauthorized": _spapi_unauthorized,
+    "MissingAuthenticationToken": _missing_auth_token,
+    "QuotaExceeded": _single("spapi-quota"),
+    "InvalidInput": _invalid_input,
+    "InvalidSignature": _invalid_signature,
+    "network": _network,
+}

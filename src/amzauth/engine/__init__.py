@@ -1,0 +1,62 @@
+"""The token engine: one token per credential across threads, tasks, processes and hosts.
+
+``TokenManager`` hands out tokens through a memory snapshot layered over a store (SQLite by
+default, Redis or memory); ``AmazonAuth`` plugs it into httpx; ``fetch_token_once`` is the raw,
+uncached request the doctor uses. The wire format lives in :mod:`amzauth.core.tokens`, retry
+decisions in :mod:`amzauth.core.retry`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from amzauth.engine.auth import AmazonAuth, token_rejected
+from amzauth.engine.manager import (
+    DEFAULT_ADVISORY,
+    DEFAULT_MANDATORY,
+    DEFAULT_TIMEOUT,
+    TokenManager,
+    clear_profile,
+    manager_for_profile,
+    store_for_profile,
+)
+from amzauth.engine.once import FetchInfo, afetch_token_once, fetch_token_once
+from amzauth.engine.stores import MemoryStore, NegativeEntry, SQLiteStore, TokenStore, shared_sqlite_store
+from amzauth.engine.transport import HttpxTokenTransport, RawResponse, TokenTransport
+
+if TYPE_CHECKING:
+    from amzauth.engine.redis_store import RedisStore
+
+
+def __getattr__(name: str) -> Any:
+    # RedisStore imports redis; load it only when asked for.
+    if name == "RedisStore":
+        from amzauth.engine.redis_store import RedisStore
+
+        return RedisStore
+    raise AttributeError(name)
+
+
+__all__ = [
+    "DEFAULT_ADVISORY",
+    "DEFAULT_MANDATORY",
+    "DEFAULT_TIMEOUT",
+    "AmazonAuth",
+    "FetchInfo",
+    "HttpxTokenTransport",
+    "MemoryStore",
+    "NegativeEntry",
+    "RawResponse",
+    "RedisStore",
+    "SQLiteStore",
+    "TokenManager",
+    "TokenStore",
+    "TokenTransport",
+    "afetch_token_once",
+    "clear_profile",
+    "fetch_token_once",
+    "manager_for_profile",
+    "shared_sqlite_store",
+    "store_for_profile",
+    "token_rejected",
+]

@@ -1,0 +1,102 @@
+"""Plain request/response values the handlers work on, so every handler is a function of data.
+
+The ASGI shell in ``app.py`` turns bytes into a ``Req`` and a ``Resp`` back into bytes; nothing in
+the handlers touches a socket.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+JSON_CT = "application/json"
+JSON_UTF8_CT = "application/json;charset=UTF-8"
+HTML_CT = "text/html; charset=utf-8"
+
+
+class BadBody(ValueError):
+    """The body could not be decoded (not UTF-8, not JSON, not a JSON object, bad form encoding)."""
+
+
+@dataclass(slots=True)
+class Req:
+    method: str
+    host: str  # the Amazon host this request is addressed to (first path segment)
+    path: str  # the Amazon path, starting with "/"
+    query: str  # raw query string, without "?"
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    request_id: str
+    now: float  # sandbox clock, epoch seconds
+    generation: int = 0  # the sandbox's reset count when the request arrived (see SandboxState.reset)
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-case ('' when absent)."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    def query_params(self) -> dict[str, str]:
+        """First value of each query parameter (UTF-8, invalid escapes replaced)."""
+        out: dict[str, str] = {}
+        for k, v in parse_qsl(self.query, keep_blank_values=True):
+            out.setdefault(k, v)
+        return out
+
+    def query_list(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query, keep_blank_values=True)
+
+    def text(self) -> str:
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadBody("the body is not valid UTF-8") from None
+
+    def form(self) -> dict[str, str]:
+        """Decode an urlencoded form strictly: non-UTF-8 bytes or escapes raise ``BadBody``."""
+        text = self.text()
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            raise BadBody("the form contains invalid percent-escapes") from None
+        out: dict[str, str] = {}
+        for k, v in pairs:
+            out.setdefault(k, v)
+        return out
+
+    def json(self) -> Any:
+        text = self.text()
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            raise BadBody("the body is not valid JSON") from None
+
+
+@dataclass(slots=True)
+class Resp:
+    status: int
+    body: bytes = b""
+    content_type: str | None = JSON_CT
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    # What the request log records: error code, grant type, client id, scope, ... (never secrets).
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def dumps(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def json_resp(
+    status: int,
+    doc: Any,
+    *,
+    content_type: str = JSON_CT,
+    headers: list[tuple[str, str]] | None = None,
+    **info: Any,
+) -> Resp:
+    return Resp(status, dumps(doc), content_type, headers or [], info)
+
+
+def html_resp(status: int, html: str, *, headers: list[tuple[str, str]] | None = None, **info: Any) -> Resp:
+    return Resp(status, html.encode("utf-8"), HTML_CT, headers or [], info)
