@@ -5,6 +5,7 @@ Target: at most 250 ms. Run: .venv/bin/python benchmarks/bench_cli_help.py [N]
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -22,7 +23,9 @@ def median_ms(cmd: list[str], runs: int) -> float:
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 21
+    parser = argparse.ArgumentParser(description="Wall time of `amzauth --help`, median of N runs.")
+    parser.add_argument("runs", nargs="?", type=int, default=21, help="runs per command (default 21)")
+    runs = max(1, parser.parse_args().runs)
     exe = Path(sys.executable).with_name("amzauth")
     baseline = median_ms([sys.executable, "-c", "pass"], runs)
     helpt = median_ms([str(exe), "--help"], runs)

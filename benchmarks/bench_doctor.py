@@ -7,6 +7,7 @@ Run: .venv/bin/python benchmarks/bench_doctor.py [N]
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -32,7 +33,9 @@ def median_ms(fn: object, runs: int) -> float:
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    parser = argparse.ArgumentParser(description="Doctor wall time against the sandbox, median of N runs.")
+    parser.add_argument("runs", nargs="?", type=int, default=15, help="runs per measurement (default 15)")
+    runs = max(1, parser.parse_args().runs)
     from amzauth.config import profile_from_mapping
     from amzauth.doctor import run_doctor
 
