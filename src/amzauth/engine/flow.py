@@ -134,6 +134,26 @@ class RefreshCore:
         if fp not in self._rejected:
             self._rejected.append(fp)
 
+    def forget_rejected(self, bad_access_token: str | None) -> bool:
+        """Drop the memory snapshot after Amazon rejected a token; False when another caller
+        already replaced ``bad_access_token`` (so the store entry is the new one and stays)."""
+        snap = self.snap
+        if bad_access_token is not None:
+            self.reject(bad_access_token)
+            if snap is not None and snap.token.access_token != bad_access_token:
+                return False
+        self.snap = None
+        return True
+
+    def forget_all(self) -> bool:
+        """Drop the snapshot and any remembered failure; True when memory held something."""
+        had = self.snap is not None or self.negative is not None
+        self.snap = None
+        self.negative = None
+        self.failure = None
+        self.advisory_pause_until = 0.0
+        return had
+
     def acceptable(self, token: Token | None, now: float, mode: Mode) -> bool:
         """Whether a token found in memory or the store ends this refresh."""
         if token is None or self.rejected(token):

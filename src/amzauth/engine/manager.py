@@ -203,13 +203,8 @@ class TokenManager:
         With ``bad_access_token``, nothing happens if another caller already replaced that token
         (the next get_token then simply returns the new one).
         """
-        core = self._core
-        snap = core.snap
-        if bad_access_token is not None:
-            core.reject(bad_access_token)
-            if snap is not None and snap.token.access_token != bad_access_token:
-                return
-        core.snap = None
+        if not self._core.forget_rejected(bad_access_token):
+            return
         try:
             self.store.delete(self.key, bad_access_token)
         except Exception as exc:
@@ -224,12 +219,7 @@ class TokenManager:
 
         Returns the number of entries removed from the store (1 when only memory held one).
         """
-        core = self._core
-        had = core.snap is not None or core.negative is not None
-        core.snap = None
-        core.negative = None
-        core.failure = None
-        core.advisory_pause_until = 0.0
+        had = self._core.forget_all()
         n = self.store.clear(self.key)
         return n if n or not had else 1
 
@@ -279,13 +269,8 @@ class TokenManager:
         return token
 
     async def ainvalidate(self, bad_access_token: str | None = None) -> None:
-        core = self._core
-        snap = core.snap
-        if bad_access_token is not None:
-            core.reject(bad_access_token)
-            if snap is not None and snap.token.access_token != bad_access_token:
-                return
-        core.snap = None
+        if not self._core.forget_rejected(bad_access_token):
+            return
         try:
             await self.store.adelete(self.key, bad_access_token)
         except Exception as exc:
@@ -296,11 +281,7 @@ class TokenManager:
             )
 
     async def aclear(self) -> int:
-        core = self._core
-        had = core.snap is not None or core.negative is not None
-        core.snap = None
-        core.negative = None
-        core.failure = None
+        had = self._core.forget_all()
         n = await self.store.aclear(self.key)
         return n if n or not had else 1
 

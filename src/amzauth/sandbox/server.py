@@ -70,8 +70,10 @@ class SandboxHandle:
         result: dict[str, Any] = self._call("GET", "health")
         return result
 
-    def requests(self, host: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
-        params = {k: v for k, v in (("host", host), ("path", path)) if v is not None}
+    def requests(
+        self, host: str | None = None, path: str | None = None, status: int | None = None
+    ) -> list[dict[str, Any]]:
+        params = {k: str(v) for k, v in (("host", host), ("path", path), ("status", status)) if v is not None}
         result: list[dict[str, Any]] = self._call("GET", "requests", params=params)
         return result
 
