@@ -429,9 +429,9 @@ def main() -> int:
                 fault_times.append((now, name))
                 next_fault = now + rng.expovariate(1 / args.fault_every)
             if now >= next_expire and now < until - EXPIRY_DETECT:
-                before = time.time()
-                sb.expire_tokens()
-                expiries.append((before + time.time()) / 2)
+                # the sandbox's own moment, on the log's clock: a caller may see the expiry and
+                # refresh before this control call even returns
+                expiries.append(float(sb.expire_tokens_at()["ts"]))
                 next_expire = now + max(EXPIRY_SPACING, rng.uniform(0.5, 1.5) * args.expire_every)
             if now >= next_poll:
                 poll_tokens()

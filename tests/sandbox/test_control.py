@@ -210,6 +210,21 @@ def test_expire_tokens(sb: Any, client: httpx.Client) -> None:
     assert client.get("/_sandbox/tokens").json()["by_kind"] == {"creators": 1, "spapi": 1}
 
 
+def test_expire_tokens_says_when_on_the_log_clock(sb: Any, client: httpx.Client) -> None:
+    """The expiry's own timestamp, on the request log's clock (the soak lines events up with it)."""
+    sb.clear_requests()
+    creators_token(client, cred("3.1"))
+    sb.set_clock(120)
+    try:
+        at = sb.expire_tokens_at()
+        creators_token(client, cred("3.1"))
+    finally:
+        sb.set_clock(0)
+    before, after = (e["ts"] for e in sb.requests(path="/auth/o2/token"))
+    assert at["expired"] == 1 and before < at["ts"] <= after
+    assert at["ts"] - before >= 119  # the clock offset applies, as it does to the log
+
+
 def test_reset_restores_everything(sb: Any, client: httpx.Client) -> None:
     w = fresh_world()
     w.catalog = w.catalog[:1]

@@ -188,7 +188,8 @@ def handle(state: SandboxState, req: Req) -> Resp:
     if path == "/tokens/expire":
         if m != "POST":
             return _method(req, "POST")
-        return json_resp(200, {"expired": state.expire_tokens()})
+        at = state.now()
+        return json_resp(200, {"expired": state.expire_tokens(at), "ts": at})
     if path == "/revoke":
         if m != "POST":
             return _method(req, "POST")

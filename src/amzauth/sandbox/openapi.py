@@ -83,7 +83,7 @@ def control_openapi() -> dict[str, Any]:
         "/_sandbox/tokens": {"get": {"summary": "How many tokens were issued, by kind",
                                      "responses": {"200": _json({"type": "object"})}}},
         "/_sandbox/tokens/expire": {"post": {"summary": "Expire every token issued so far",
-                                             "responses": {"200": _json(_obj(expired={"type": "integer"}))}}},
+                                             "responses": {"200": _json(_obj(expired={"type": "integer"}, ts={"type": "number"}))}}},
         "/_sandbox/revoke": {"post": {"summary": "Revoke seller authorizations in place",
                                       "requestBody": _body("RevokeSpec"),
                                       "responses": {"200": _json(_obj(revoked={"type": "integer"})), "400": _BAD}}},

@@ -118,7 +118,13 @@ class SandboxHandle:
         return result
 
     def expire_tokens(self) -> int:
-        return int(self._call("POST", "tokens/expire")["expired"])
+        return int(self.expire_tokens_at()["expired"])
+
+    def expire_tokens_at(self) -> dict[str, Any]:
+        """Expire every token; ``{"expired": n, "ts": t}`` with ``t`` the sandbox-clock moment it
+        took effect (the request log's ``ts`` scale), for callers that line events up with the log."""
+        result: dict[str, Any] = self._call("POST", "tokens/expire")
+        return result
 
     def revoke(
         self,

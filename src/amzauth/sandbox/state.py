@@ -255,8 +255,9 @@ class SandboxState:
             for t in list(self.tokens)[: len(self.tokens) // 2]:
                 del self.tokens[t]
 
-    def expire_tokens(self) -> int:
-        now = self.now()
+    def expire_tokens(self, now: float | None = None) -> int:
+        """Every token issued so far expires at ``now`` (the sandbox clock; default the present)."""
+        now = self.now() if now is None else now
         for info in self.tokens.values():
             info.expires_at = min(info.expires_at, now - 1)
         return len(self.tokens)
