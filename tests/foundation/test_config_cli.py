@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,9 @@ def check(tmp_path: Path, text: str, *extra: str) -> tuple[int, str, dict[str, o
 
 
 # (name, base, changes, expected exit code, key the message must name, a word of the fix)
+# ten days from today: inside the doctor's 30-day warning window, whatever day the suite runs
+IN_TEN_DAYS = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
+
 BAD = [
     ("unknown key", BASE_CREATORS, {"clientsecret": '"x"'}, 2, "clientsecret", "client_secret"),
     ("version 4.0", BASE_CREATORS, {"credential_version": '"4.0"'}, 2, "credential_version", "3.1"),
@@ -109,14 +113,28 @@ BAD = [
     ("secret expired", BASE_SPAPI, {"secret_expires": '"2020-01-01"'}, 2, "client_secret", "rotate"),
     ("version as number typo", BASE_CREATORS, {"credential_version": "4"}, 2, "credential_version", ""),
     ("not toml", BASE_CREATORS, {"partner_tag": "mytag-20"}, 2, "", "quot"),
-    ("rate not a number", BASE_CREATORS, {"creators_rate": '"fast"'}, 2, "creators_rate", "creators_rate = 1"),
+    (
+        "rate not a number",
+        BASE_CREATORS,
+        {"creators_rate": '"fast"'},
+        2,
+        "creators_rate",
+        "creators_rate = 1",
+    ),
     ("negative ttl", BASE_CREATORS, {"search_ttl": "-5"}, 2, "search_ttl", "search_ttl = 1800"),
     ("fractional burst", BASE_CREATORS, {"creators_burst": "2.5"}, 2, "creators_burst", "creators_burst = 1"),
     ("creators tuning on spapi", BASE_SPAPI, {"items_ttl": "60"}, 2, "items_ttl", "remove"),
     # Usable profiles with a warning: exit 0, one warning line naming the key.
     ("scope override other family", BASE_CREATORS, {"scope": '"creatorsapi/default"'}, 0, "scope", "remove"),
     ("no partner tag", BASE_CREATORS, {"partner_tag": None}, 0, "partner_tag", "add"),
-    ("secret expiring soon", BASE_SPAPI, {"secret_expires": '"2026-12-01"'}, 0, "client_secret", "rotate"),
+    (
+        "secret expiring soon",
+        BASE_SPAPI,
+        {"secret_expires": f'"{IN_TEN_DAYS}"'},
+        0,
+        "client_secret",
+        "rotate",
+    ),
     (
         "endpoint of other family",
         BASE_CREATORS,
@@ -146,11 +164,6 @@ def test_bad_profiles(
     key: str,
     fix: str,
 ) -> None:
-    if name == "secret expiring soon":
-        from datetime import UTC, datetime, timedelta
-
-        soon = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
-        changes = {"secret_expires": f'"{soon}"'}
     rc, stderr, doc = check(tmp_path, toml({**base, **changes}))
     assert rc == code, stderr
     lines = [ln for ln in stderr.splitlines() if ln.startswith(("error:", "warning:"))]
