@@ -154,6 +154,30 @@ def test_retry_after_beyond_the_cap_is_remembered_not_slept(fresh_sandbox: Any) 
     assert m.get_token().source == "network"
 
 
+def test_a_remembered_retry_after_is_waited_out_by_callers_who_need_a_token(
+    fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    """An early (advisory) refresh meets 503 Retry-After: 2 and the fleet remembers it. A caller
+    whose token is about to expire, here in another process on the same store, waits those 2 s
+    instead of failing with temporarily_unavailable, then asks once and is served."""
+    clock = FakeClock()
+    sleep = RecordingSleep(clock)
+    path = tmp_path / "tokens.sqlite3"
+    kw: dict[str, Any] = dict(clock=clock, sleep=sleep, advisory=300, mandatory=60)
+    first = _manager(fresh_sandbox, store=SQLiteStore(path), **kw)
+    t1 = first.get_token()
+    fresh_sandbox.add_fault(**LWA, status=503, error="temporarily_unavailable", retry_after=2, times=1)
+    clock.t = t1.expires_at - 61  # stale: one early refresh attempt, which Amazon turns away
+    assert first.get_token().access_token == t1.access_token
+    assert sleep.calls == []
+    clock.t = t1.expires_at - 59.5  # inside the mandatory window, 0.5 s before the Retry-After ends
+    other = _manager(fresh_sandbox, store=SQLiteStore(path), **kw)
+    t2 = other.get_token()
+    assert t2.access_token != t1.access_token and t2.source == "network"
+    assert sleep.calls == [pytest.approx(0.5)]  # the rest of Amazon's Retry-After, nothing more
+    assert [r["status"] for r in token_requests(fresh_sandbox)] == [200, 503, 200]
+
+
 def test_invalid_client_fails_fast_for_every_caller(fresh_sandbox: Any, tmp_path: Path) -> None:
     clock = FakeClock()
     sleep = RecordingSleep(clock)

@@ -191,7 +191,8 @@ class RefreshCore:
         if neg is not None and neg.active(now):
             if mode == "advisory":
                 return None
-            raise neg.to_error(now)
+            yield from self._wait_out(neg, now)
+            now = self.clock()
         found = yield from self._reload(now, mode)
         if found is not None:
             return found
@@ -238,8 +239,19 @@ class RefreshCore:
         if neg is not None and neg.active(now):
             self.negative = neg
             if mode == "mandatory":
-                raise neg.to_error(now)
+                yield from self._wait_out(neg, now)
         return None
+
+    def _wait_out(self, neg: NegativeEntry, now: float) -> Generator[Effect, Any, None]:
+        """A caller that needs a token meets a remembered failure: a transient one (Amazon's
+        Retry-After, within the policy's cap and budget) is waited out so the fleet honours it and
+        then asks again; a permanent one, or a wait too long to make, is raised at once."""
+        left = neg.until - now
+        if neg.retryable and left <= min(self.policy.retry_after_cap, self.policy.budget):
+            log.info("token endpoint asked to wait %.2f s (Retry-After); waiting before asking again", left)
+            yield Sleep(left)
+            return
+        raise neg.to_error(now)
 
     def _locked(self, mode: Mode, *, reload: bool) -> Flow:
         if reload:
