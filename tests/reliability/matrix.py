@@ -178,6 +178,8 @@ another process for SQLite) and no temporary file is left behind.
 (token gets, Creators searches and getItems, SP-API calls) on shared SQLite stores, random faults
 through the control API and forced expiries; it reports requests served, errors by kind, p50/p99,
 RSS growth per process and leaked secrets, and accounts for every token request (1 cold start +
-lifetimes elapsed + forced expiries, each gap checked). `tests/reliability/test_soak_short.py` runs
-it for 10 s with 4 s tokens and checks those verdicts.
+lifetimes elapsed + forced expiries, each gap checked; a refresh held back because the token
+endpoint failed every attempt in between is reported as `delayed_by_faults`, not as a miss).
+`tests/reliability/test_soak_short.py` runs it for 10 s with 3 s tokens and checks those verdicts;
+`tests/reliability/test_soak_account.py` pins the account's rules on hand-made timelines.
 """.splitlines()
