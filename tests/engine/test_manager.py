@@ -178,6 +178,28 @@ def test_a_remembered_retry_after_is_waited_out_by_callers_who_need_a_token(
     assert [r["status"] for r in token_requests(fresh_sandbox)] == [200, 503, 200]
 
 
+def test_a_remembered_retry_after_longer_than_the_budget_fails_fast(
+    fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    """The wait is bounded by the policy's budget: past it, the caller gets the typed error at once."""
+    clock = FakeClock()
+    sleep = RecordingSleep(clock)
+    path = tmp_path / "tokens.sqlite3"
+    kw: dict[str, Any] = dict(clock=clock, sleep=sleep, advisory=300, mandatory=60)
+    first = _manager(fresh_sandbox, store=SQLiteStore(path), **kw)
+    t1 = first.get_token()
+    fresh_sandbox.add_fault(**LWA, status=503, error="temporarily_unavailable", retry_after=5, times=1)
+    clock.t = t1.expires_at - 61
+    assert first.get_token().access_token == t1.access_token  # the early refresh is turned away
+    clock.t = t1.expires_at - 59.5  # 3.5 s of Retry-After left, the budget allows 2 s
+    other = _manager(fresh_sandbox, store=SQLiteStore(path), policy=RetryPolicy(budget=2.0), **kw)
+    with pytest.raises(TokenError) as ei:
+        other.get_token()
+    assert ei.value.error == "temporarily_unavailable" and ei.value.retryable and ei.value.cached_until
+    assert sleep.calls == []
+    assert [r["status"] for r in token_requests(fresh_sandbox)] == [200, 503]
+
+
 def test_invalid_client_fails_fast_for_every_caller(fresh_sandbox: Any, tmp_path: Path) -> None:
     clock = FakeClock()
     sleep = RecordingSleep(clock)

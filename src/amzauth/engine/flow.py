@@ -184,6 +184,7 @@ class RefreshCore:
         snap = self.snap
         if snap is not None and self.acceptable(snap.token, now, mode):
             return snap.token
+        allowance = [self.policy.budget]  # seconds this call may still wait out remembered Retry-Afters
         failed = self.failure
         if mode == "mandatory" and since is not None and failed is not None and failed[0] >= since:
             raise copy.copy(failed[1])
@@ -191,9 +192,9 @@ class RefreshCore:
         if neg is not None and neg.active(now):
             if mode == "advisory":
                 return None
-            yield from self._wait_out(neg, now)
+            yield from self._wait_out(neg, now, allowance)
             now = self.clock()
-        found = yield from self._reload(now, mode)
+        found = yield from self._reload(now, mode, allowance)
         if found is not None:
             return found
         owner = secrets.token_hex(8)
@@ -213,13 +214,13 @@ class RefreshCore:
                 )
                 break
             yield Wait(self.poll_interval * (0.5 + self.rand()))
-            found = yield from self._reload(self.clock(), mode)
+            found = yield from self._reload(self.clock(), mode, allowance)
             if found is not None:
                 return found
         result: Token | None = None
         failure: BaseException | None = None
         try:
-            result = yield from self._locked(mode, reload=locked)
+            result = yield from self._locked(mode, reload=locked, allowance=allowance)
         except GeneratorExit:
             raise
         except BaseException as exc:
@@ -230,7 +231,7 @@ class RefreshCore:
             raise failure
         return result
 
-    def _reload(self, now: float, mode: Mode) -> Generator[Effect, Any, Token | None]:
+    def _reload(self, now: float, mode: Mode, allowance: list[float]) -> Generator[Effect, Any, Token | None]:
         """Look in the store for a token someone else got, and for a remembered failure."""
         stored: Token | None = yield StoreCall("load", (self.key,))
         if stored is not None and self.acceptable(stored, now, mode):
@@ -239,23 +240,27 @@ class RefreshCore:
         if neg is not None and neg.active(now):
             self.negative = neg
             if mode == "mandatory":
-                yield from self._wait_out(neg, now)
+                yield from self._wait_out(neg, now, allowance)
         return None
 
-    def _wait_out(self, neg: NegativeEntry, now: float) -> Generator[Effect, Any, None]:
+    def _wait_out(
+        self, neg: NegativeEntry, now: float, allowance: list[float]
+    ) -> Generator[Effect, Any, None]:
         """A caller that needs a token meets a remembered failure: a transient one (Amazon's
-        Retry-After, within the policy's cap and budget) is waited out so the fleet honours it and
-        then asks again; a permanent one, or a wait too long to make, is raised at once."""
+        Retry-After, within the policy's cap and what is left of this call's budget,
+        ``allowance[0]`` seconds) is waited out so the fleet honours it and then asks again; a
+        permanent one, or a wait too long to make, is raised at once."""
         left = neg.until - now
-        if neg.retryable and left <= min(self.policy.retry_after_cap, self.policy.budget):
+        if neg.retryable and left <= min(self.policy.retry_after_cap, allowance[0]):
+            allowance[0] -= left
             log.info("token endpoint asked to wait %.2f s (Retry-After); waiting before asking again", left)
             yield Sleep(left)
             return
         raise neg.to_error(now)
 
-    def _locked(self, mode: Mode, *, reload: bool) -> Flow:
+    def _locked(self, mode: Mode, *, reload: bool, allowance: list[float]) -> Flow:
         if reload:
-            found = yield from self._reload(self.clock(), mode)
+            found = yield from self._reload(self.clock(), mode, allowance)
             if found is not None:
                 return found
             if mode == "advisory" and self.negative is not None and self.negative.active(self.clock()):
