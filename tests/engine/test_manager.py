@@ -154,25 +154,37 @@ def test_retry_after_beyond_the_cap_is_remembered_not_slept(fresh_sandbox: Any) 
     assert m.get_token().source == "network"
 
 
-def test_a_remembered_retry_after_is_waited_out_by_callers_who_need_a_token(
-    fresh_sandbox: Any, tmp_path: Path
-) -> None:
-    """An early (advisory) refresh meets 503 Retry-After: 2 and the fleet remembers it. A caller
-    whose token is about to expire, here in another process on the same store, waits those 2 s
-    instead of failing with temporarily_unavailable, then asks once and is served."""
+def _early_refresh_turned_away(sb: Any, tmp_path: Path, retry_after: int) -> tuple[Any, RecordingSleep, Any]:
+    """One manager on a SQLite store gets a token, then its early (advisory) refresh meets
+    503 Retry-After, which the store remembers. The clock is left 1.5 s after that answer, inside
+    the mandatory window. Returns the first token, the sleep recorder and
+    a factory for another process's manager on the same store."""
     clock = FakeClock()
     sleep = RecordingSleep(clock)
     path = tmp_path / "tokens.sqlite3"
     kw: dict[str, Any] = dict(clock=clock, sleep=sleep, advisory=300, mandatory=60)
-    first = _manager(fresh_sandbox, store=SQLiteStore(path), **kw)
+    first = _manager(sb, store=SQLiteStore(path), **kw)
     t1 = first.get_token()
-    fresh_sandbox.add_fault(**LWA, status=503, error="temporarily_unavailable", retry_after=2, times=1)
+    sb.add_fault(**LWA, status=503, error="temporarily_unavailable", retry_after=retry_after, times=1)
     clock.t = t1.expires_at - 61  # stale: one early refresh attempt, which Amazon turns away
     assert first.get_token().access_token == t1.access_token
     assert sleep.calls == []
-    clock.t = t1.expires_at - 59.5  # inside the mandatory window, 0.5 s before the Retry-After ends
-    other = _manager(fresh_sandbox, store=SQLiteStore(path), **kw)
-    t2 = other.get_token()
+    clock.t = t1.expires_at - 59.5  # inside the mandatory window
+
+    def other(**more: Any) -> TokenManager:
+        return _manager(sb, store=SQLiteStore(path), **kw, **more)
+
+    return t1, sleep, other
+
+
+def test_a_remembered_retry_after_is_waited_out_by_callers_who_need_a_token(
+    fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    """An early (advisory) refresh meets 503 Retry-After: 2 and the fleet remembers it. A caller
+    whose token is about to expire, here in another process on the same store, waits the rest of
+    it instead of failing with temporarily_unavailable, then asks once and is served."""
+    t1, sleep, other = _early_refresh_turned_away(fresh_sandbox, tmp_path, retry_after=2)
+    t2 = other().get_token()  # 0.5 s of the Retry-After left
     assert t2.access_token != t1.access_token and t2.source == "network"
     assert sleep.calls == [pytest.approx(0.5)]  # the rest of Amazon's Retry-After, nothing more
     assert [r["status"] for r in token_requests(fresh_sandbox)] == [200, 503, 200]
@@ -182,19 +194,9 @@ def test_a_remembered_retry_after_longer_than_the_budget_fails_fast(
     fresh_sandbox: Any, tmp_path: Path
 ) -> None:
     """The wait is bounded by the policy's budget: past it, the caller gets the typed error at once."""
-    clock = FakeClock()
-    sleep = RecordingSleep(clock)
-    path = tmp_path / "tokens.sqlite3"
-    kw: dict[str, Any] = dict(clock=clock, sleep=sleep, advisory=300, mandatory=60)
-    first = _manager(fresh_sandbox, store=SQLiteStore(path), **kw)
-    t1 = first.get_token()
-    fresh_sandbox.add_fault(**LWA, status=503, error="temporarily_unavailable", retry_after=5, times=1)
-    clock.t = t1.expires_at - 61
-    assert first.get_token().access_token == t1.access_token  # the early refresh is turned away
-    clock.t = t1.expires_at - 59.5  # 3.5 s of Retry-After left, the budget allows 2 s
-    other = _manager(fresh_sandbox, store=SQLiteStore(path), policy=RetryPolicy(budget=2.0), **kw)
-    with pytest.raises(TokenError) as ei:
-        other.get_token()
+    _, sleep, other = _early_refresh_turned_away(fresh_sandbox, tmp_path, retry_after=5)
+    with pytest.raises(TokenError) as ei:  # 3.5 s of Retry-After left, the budget allows 2 s
+        other(policy=RetryPolicy(budget=2.0)).get_token()
     assert ei.value.error == "temporarily_unavailable" and ei.value.retryable and ei.value.cached_until
     assert sleep.calls == []
     assert [r["status"] for r in token_requests(fresh_sandbox)] == [200, 503]
