@@ -10,7 +10,8 @@ skipped and the request simply goes again with the new token. The decision is th
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
+from dataclasses import dataclass
 from typing import Final
 
 import httpx
@@ -51,6 +52,32 @@ def token_rejected(plan: Plan, status: int, body: bytes) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class TokenHeader:
+    """The header a plan's API reads the access token from (pure; shared by every HTTP client's auth).
+
+    Creators 2.x: ``Authorization: Bearer <t>, Version <v>``; 3.x: ``Authorization: Bearer <t>``;
+    SP-API: ``x-amz-access-token: <t>``.
+    """
+
+    name: str
+    prefix: str
+    suffix: str
+
+    @classmethod
+    def for_plan(cls, plan: Plan) -> TokenHeader:
+        prefix, _, suffix = plan.auth_header_template.partition("{token}")
+        return cls(plan.auth_header_name, prefix, suffix)
+
+    def value(self, access_token: str) -> str:
+        return f"{self.prefix}{access_token}{self.suffix}"
+
+
+def needs_refresh(plan: Plan, status: int, read_body: Callable[[], bytes]) -> bool:
+    """Whether an answer calls for the one refresh-and-retry; reads the body only for a 401 or 403."""
+    return status in (401, 403) and token_rejected(plan, status, read_body())
+
+
 class AmazonAuth(httpx.Auth):
     """``httpx.Client(auth=AmazonAuth(manager))`` and the same for ``httpx.AsyncClient``."""
 
@@ -60,35 +87,30 @@ class AmazonAuth(httpx.Auth):
     def __init__(self, manager: TokenManager) -> None:
         self.manager = manager
         self.plan = manager.plan
-        self._name = manager.plan.auth_header_name
-        prefix, _, suffix = manager.plan.auth_header_template.partition("{token}")
-        self._prefix = prefix
-        self._suffix = suffix
+        self.header = TokenHeader.for_plan(manager.plan)
 
     def __repr__(self) -> str:
         return f"AmazonAuth(profile={self.plan.profile!r}, header={self.plan.authorization_header!r})"
 
     def _apply(self, request: httpx.Request, access_token: str) -> None:
-        request.headers[self._name] = f"{self._prefix}{access_token}{self._suffix}"
+        request.headers[self.header.name] = self.header.value(access_token)
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self.manager.get_token()
         self._apply(request, token.access_token)
         response = yield request
-        if response.status_code in (401, 403):
-            body = response.read()
-            if token_rejected(self.plan, response.status_code, body):
-                self.manager.invalidate(token.access_token)
-                self._apply(request, self.manager.get_token().access_token)
-                yield request
+        if needs_refresh(self.plan, response.status_code, response.read):
+            self.manager.invalidate(token.access_token)
+            self._apply(request, self.manager.get_token().access_token)
+            yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         token = await self.manager.aget_token()
         self._apply(request, token.access_token)
         response = yield request
-        if response.status_code in (401, 403):
-            body = await response.aread()
-            if token_rejected(self.plan, response.status_code, body):
-                await self.manager.ainvalidate(token.access_token)
-                self._apply(request, (await self.manager.aget_token()).access_token)
-                yield request
+        if response.status_code in (401, 403) and token_rejected(
+            self.plan, response.status_code, await response.aread()
+        ):
+            await self.manager.ainvalidate(token.access_token)
+            self._apply(request, (await self.manager.aget_token()).access_token)
+            yield request
