@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,10 @@ import pytest
 
 from amzauth.sandbox.world import demo_world
 from tests.engine.helpers import token_requests
+from tests.integrations.conftest import HERE, ROOT, SDKS
 from tests.support import assert_no_secrets
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-VENVS = Path(os.environ.get("AMZAUTH_INTEGRATION_VENVS", ROOT / ".venv-integrations"))
 PROCS, THREADS = 8, 16
-SDKS = ["creators_sdk", "paapi", "python_sp_api", "amzn_sp_api"]
 SDK_ERROR = {
     "creators_sdk": "builtins.Exception",  # the SDK raises a bare Exception for a failed token request
     "paapi": "amazon_creatorsapi.errors.AuthenticationError",
@@ -35,21 +31,6 @@ SDK_ERROR = {
 WRONG_SECRET = "amzn1.oa2-cs.v1.wrongsecretnotreal00000000000000000000000000009"
 FIGURES: dict[str, dict[str, int]] = {}
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def venvs() -> Path:
-    """The four SDK venvs, made on first use (about a minute from a clean clone; CI runs it)."""
-    proc = subprocess.run(
-        ["bash", str(HERE / "setup_venvs.sh"), *SDKS],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PYTHON": sys.executable, "AMZAUTH_INTEGRATION_VENVS": str(VENVS)},
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"setup_venvs.sh failed (a package index must be reachable):\n{proc.stderr[-3000:]}")
-    return VENVS
 
 
 @pytest.fixture()
