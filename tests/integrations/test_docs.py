@@ -26,7 +26,9 @@ pytestmark = pytest.mark.slow
 
 def _first_coffee_maker() -> str:
     return next(
-        i.asin for i in demo_world().catalog if i.marketplace == "www.amazon.com" and "Coffee Maker" in i.title
+        i.asin
+        for i in demo_world().catalog
+        if i.marketplace == "www.amazon.com" and "Coffee Maker" in i.title
     )
 
 

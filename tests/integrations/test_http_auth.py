@@ -59,7 +59,10 @@ def client_for(request: pytest.FixtureRequest) -> Any:
 
 def _manager(sb: Any, base: dict[str, Any] = CREATORS_31) -> TokenManager:
     return TokenManager(
-        plan(base, sb.url), base["client_secret"], refresh_token=base.get("refresh_token"), store=MemoryStore()
+        plan(base, sb.url),
+        base["client_secret"],
+        refresh_token=base.get("refresh_token"),
+        store=MemoryStore(),
     )
 
 
