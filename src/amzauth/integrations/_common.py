@@ -234,9 +234,32 @@ class Diagnosed:
     cause: Any
     field: str | None
     fix: tuple[str, ...]
+    sdk_type: type[BaseException]  # the SDK's own exception class this one extends
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable (process pools, multiprocessing queues) although the class is made at run time.
+        return (_rebuild, (self.sdk_type, getattr(self, "args", ()), dict(self.__dict__)))
 
 
 _ERROR_TYPES: dict[type[BaseException], type[BaseException]] = {}
+
+
+def diagnosed_type(base: type[BaseException]) -> type[BaseException]:
+    """The subclass of the SDK's exception ``base`` that carries a diagnosis (one per base, same name)."""
+    with _MANAGERS_LOCK:
+        cls = _ERROR_TYPES.get(base)
+        if cls is None:
+            cls = _ERROR_TYPES[base] = type(
+                base.__name__,
+                (Diagnosed, base),
+                {
+                    "__module__": base.__module__,
+                    "__qualname__": base.__qualname__,
+                    "__doc__": base.__doc__,
+                    "sdk_type": base,
+                },
+            )
+    return cls
 
 
 def diagnosed_error(
@@ -246,15 +269,7 @@ def diagnosed_error(
     diagnosis: dict[str, Any] | None,
 ) -> BaseException:
     """An instance of a subclass of the SDK's exception ``base`` (built with ``args``) carrying the diagnosis."""
-    with _MANAGERS_LOCK:
-        cls = _ERROR_TYPES.get(base)
-        if cls is None:
-            cls = _ERROR_TYPES[base] = type(
-                base.__name__,
-                (base, Diagnosed),
-                {"__module__": base.__module__, "__qualname__": base.__qualname__, "__doc__": base.__doc__},
-            )
-    err = cls(*args)
+    err = diagnosed_type(base)(*args)
     d = diagnosis or {}
     attrs = {
         "diagnosis": diagnosis,
@@ -266,4 +281,12 @@ def diagnosed_error(
     }
     for name, value in attrs.items():
         setattr(err, name, value)
+    return err
+
+
+def _rebuild(base: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    cls = diagnosed_type(base)
+    err = cls.__new__(cls, *args)
+    err.args = args
+    err.__dict__.update(state)
     return err

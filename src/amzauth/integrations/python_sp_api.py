@@ -89,6 +89,8 @@ def use_amzauth(
     diagnosis (message and ``diagnosis``, ``code``, ``cause``, ``field``, ``fix``). Raises UnsupportedSDK.
     """
     check_version(DIST)
+    if type(client).__module__.startswith("sp_api.asyncio"):
+        raise TypeError("use_amzauth supports the sync sp_api clients; sp_api.asyncio is not supported yet")
     auth = getattr(client, "_auth", None)
     if auth is None or not hasattr(auth, "cred"):
         raise TypeError(
