@@ -3,7 +3,8 @@
 Usage: python sdk_script.py SDK MODE CONFIG_JSON
   SDK:  creators_sdk | paapi | python_sp_api | amzn_sp_api
   MODE: fanout-with | fanout-without (PROCS processes x THREADS threads, one client and one API call
-        per thread, released together), calls (normal calls through the integration), wrong-secret.
+        per thread, released together), calls (normal calls through the integration), expiry (tokens
+        expired server-side between calls), wrong-secret.
 Imports nothing from the test suite: only the SDK, amzauth and the standard library.
 """
 
@@ -176,6 +177,17 @@ def calls(sdk: str, sb: str) -> dict[str, Any]:
     return {"first": first, "second": second}
 
 
+def expiry(sdk: str, sb: str) -> dict[str, Any]:
+    """A call, every token expired server-side (the sandbox's control API), two clients calling again."""
+    import urllib.request
+
+    make, call = globals()[sdk], globals()[f"{sdk}_call"]
+    first, second = make(sb, True), make(sb, True)
+    before = call(first)
+    urllib.request.urlopen(urllib.request.Request(f"{sb}/_sandbox/tokens/expire", method="POST"), timeout=10)
+    return {"before": before, "after": [call(first), call(second)]}
+
+
 def wrong_secret(sdk: str, sb: str, secret: str, sdk_error: str) -> dict[str, Any]:
     module, _, name = sdk_error.rpartition(".")
     expected = getattr(__import__(module, fromlist=[name]), name)
@@ -199,6 +211,8 @@ def main() -> None:
         result = fanout(sdk, cfg["sandbox"], mode == "fanout-with", cfg["procs"], cfg["threads"])
     elif mode == "calls":
         result = calls(sdk, cfg["sandbox"])
+    elif mode == "expiry":
+        result = expiry(sdk, cfg["sandbox"])
     elif mode == "wrong-secret":
         result = wrong_secret(sdk, cfg["sandbox"], cfg["secret"], cfg["sdk_error"])
     else:

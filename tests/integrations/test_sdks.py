@@ -107,6 +107,15 @@ def test_normal_calls_work_through_the_integration(venvs: Path, fresh_sandbox: A
     assert {r["status"] for r in fresh_sandbox.requests()} == {200}
 
 
+def test_paapi_401_handling_refreshes_once_through_the_engine(venvs: Path, fresh_sandbox: Any) -> None:
+    """python-amazon-paapi clears its token and retries once on a 401: with amzauth, one refresh in all."""
+    out = _run(venvs, "paapi", "expiry", {"sandbox": fresh_sandbox.url})
+    assert out["after"] == [out["before"], out["before"]] and out["before"]
+    api = [r["status"] for r in fresh_sandbox.requests(host="creatorsapi.amazon")]
+    assert api == [200, 401, 200, 200]  # the second client already had the new token
+    assert len(token_requests(fresh_sandbox)) == 2
+
+
 @pytest.mark.parametrize("sdk", SDKS)
 def test_wrong_secret_raises_the_sdk_error_with_the_diagnosis(
     venvs: Path, fresh_sandbox: Any, sdk: str
