@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint typecheck bench clean
+.PHONY: demo test test-fast install install-test lint typecheck bench clean
 
 $(BIN)/amzauth:
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: install
 # README command 2: run the tests.
 test: install-test
 	$(BIN)/python -m pytest -q
+
+# The quick loop: everything but the multi-process (slow) and Chromium (browser) tests.
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
