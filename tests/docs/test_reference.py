@@ -34,7 +34,7 @@ def test_amazon_texts_the_tests_use_are_quoted_in_the_wire_reference(text: str) 
 
 
 def test_nothing_tracked_points_outside_the_repository() -> None:
-    """A clean clone stands alone: no tracked file names ../shared or an absolute /work path."""
+    """A clean clone stands alone: no tracked file names the spec folder beside it or a /work path."""
     git = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=False)
     if git.returncode != 0:
         pytest.skip("not a git checkout (an sdist or an exported copy)")
