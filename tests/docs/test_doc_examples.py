@@ -8,7 +8,7 @@ Conventions (the docs follow them; see docs/index.md's note for readers):
   (```toml title="amzauth.toml") are written to the working directory first, as the reader
   would save them.
 - ```sh blocks: each line ``amzauth ARGS`` runs as ``python -m amzauth ARGS`` and must exit 0,
-  or the code a trailing ``# exit N`` names; ``export NAME=VALUE`` lines set the environment of the
+  or the code a comment ``# exit N`` on the line names; ``export NAME=VALUE`` lines set the environment of the
   lines after them; other lines (``pip install ...``) are not run.
 - ``http://127.0.0.1:8700``, the sandbox's default address in the docs, is replaced with the
   address of the test's sandbox (started on a free port).
@@ -96,7 +96,7 @@ def _run_sh(body: str, url: str, env: dict[str, str]) -> None:
             continue
         if not line.startswith("amzauth "):
             continue
-        m = re.search(r"#\s*exit (\d+)\s*$", line)
+        m = re.search(r"#\s*exit (\d+)\b", line)
         expected = int(m.group(1)) if m else 0
         argv = shlex.split(line.replace(DOC_URL, url), comments=True)[1:]
         done = subprocess.run(
