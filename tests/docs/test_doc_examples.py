@@ -38,7 +38,7 @@ FENCE = re.compile(
 )
 NOT_RUN = re.compile(r'title="not run: [^"]+"')
 RUNNABLE = {"python", "sh", "toml"}
-MAX_NOT_RUN = 8
+MAX_NOT_RUN = 6
 
 
 @dataclass(frozen=True)
