@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint typecheck bench clean
+.PHONY: demo test test-fast install install-test docs lint typecheck bench clean
 
 $(BIN)/amzauth:
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,15 @@ demo: install
 test: install-test
 	$(BIN)/python -m pytest -q
 
+# The quick loop: everything but the multi-process (slow) and Chromium (browser) tests.
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+# The documentation site (mkdocs.yml, pages in docs/), strict: a broken link or reference fails the build.
+docs: install-test
+	$(BIN)/pip install -q -e ".[docs]"
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src
@@ -34,4 +43,4 @@ bench: install-test
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

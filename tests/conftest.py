@@ -8,8 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.support import RedisServer, redis_server
+
+# Hypothesis runs derandomised everywhere (CI and local), so a run is repeatable: the same examples
+# every time, no example database carried between runs. Loaded here, before any test module builds
+# its own @settings, which then inherit it. AMZAUTH_HYPOTHESIS_PROFILE=explore searches at random.
+settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("AMZAUTH_HYPOTHESIS_PROFILE", "deterministic"))
 
 # Fails a test whose output, logs or written files hold a secret or token (see tests/leakscan.py).
 pytest_plugins = ["tests.leakscan"]

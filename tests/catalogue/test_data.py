@@ -140,7 +140,7 @@ def test_oauth_entries_show_cognito_and_lwa_forms() -> None:
         assert code in forms["lwa"] or code == "expired_token", code
 
 
-# Login with Amazon error_description texts, from ../shared/amazon-wire.md.
+# Login with Amazon error_description texts, from docs/reference/wire.md.
 LWA_DESCRIPTIONS = {
     "invalid_client": "Client authentication failed",
     "invalid_scope": "An unknown scope was requested",

@@ -125,7 +125,7 @@ def test_cause_lookup() -> None:
         CAT.cause("no_such_code", "version-mismatch")
 
 
-# Amazon's messages (../shared/amazon-wire.md) and the causes they select.
+# Amazon's messages (docs/reference/wire.md) and the causes they select.
 @pytest.mark.parametrize(
     ("code", "message", "expected"),
     [

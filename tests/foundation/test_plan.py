@@ -10,7 +10,7 @@ from amzauth.core.plan import build_plan
 
 SECRET = "amzn1.oa2-cs.v1.routingtablesecret1"
 
-# (version, token host, family, scope, body, header) from ../shared/amazon-wire.md section 1.
+# (version, token host, family, scope, body, header) from docs/reference/wire.md section 1.
 VERSIONS = [
     (
         "2.1",

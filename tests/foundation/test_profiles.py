@@ -1,7 +1,8 @@
-"""Profiles contract (../shared/contracts/config.md): lookup order, env, references, sandbox rewrite."""
+"""Profiles reference (docs/reference/config.md): lookup order, env, references, sandbox rewrite."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -141,28 +142,26 @@ def test_repr_of_profile_is_redacted() -> None:
     assert "amzn1.oa2-cs.v1.…lue9" in text and "Atzr|…lue7" in text
 
 
-def test_contract_examples_all_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every profile of config.md's example, as written there, is accepted."""
-    import re
-
-    doc = Path(__file__).resolve().parents[2].parent / "shared" / "contracts" / "config.md"
-    if not doc.exists():
-        pytest.skip("../shared is not beside the checkout")
-    example = re.search(r"```toml\n(.*?)```", doc.read_text(), re.S)
+def test_reference_examples_all_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every profile of docs/reference/config.md's example, as written there, is accepted."""
+    doc = Path(__file__).resolve().parents[2] / "docs" / "reference" / "config.md"
+    example = re.search(r"```toml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
     assert example is not None
-    text = example.group(1)
-    # The local profile of the example names only the sandbox key; give it the creators basics.
-    text = text.replace(
-        "[profiles.local]                   # any profile can be pointed at the sandbox",
-        '[profiles.local]\napi = "creators"\ncredential_version = "3.1"\nclient_id = "a"\n'
-        'client_secret = "amzn1.oa2-cs.v1.localsecret00001"',
-    )
     for var in ("CREATORS_SECRET", "SPAPI_SECRET", "SPAPI_REFRESH_TOKEN"):
         monkeypatch.setenv(var, f"{var.lower()}-value-1234")
-    cfg = write(tmp_path / "contract.toml", text)
+    cfg = write(tmp_path / "reference.toml", example.group(1))
     for name in ("default", "seller", "local"):
         plan = build_plan(load_profile(name, str(cfg)))
         assert plan.client_id
+
+
+def test_reference_lists_every_key() -> None:
+    """docs/reference/config.md has a table row for every key a profile accepts."""
+    from amzauth.config.profiles import ALL_KEYS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "config.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", text, re.M))
+    assert documented >= ALL_KEYS, sorted(ALL_KEYS - documented)
 
 
 def test_fleet_wide_creators_tuning_from_env_leaves_spapi_profiles_alone(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,7 @@ LWA = {"3.1": LWA_NA, "3.2": LWA_EU, "3.3": LWA_FE}
 CREATORS = "/creatorsapi.amazon/catalog/v1"
 SP = {r: f"/sellingpartnerapi-{r}.amazon.com" for r in ("na", "eu", "fe")}
 
-# Texts from ../shared/amazon-wire.md
+# Texts from docs/reference/wire.md
 INVALID_CLIENT = "Client authentication failed"
 INVALID_SCOPE = "An unknown scope was requested"
 UNSUPPORTED_GRANT = "The authorization grant type is not supported by the authorization server"

@@ -1,4 +1,4 @@
-"""Creators API: header forms, every error row of amazon-wire.md, operations, resources, SDK models."""
+"""Creators API: header forms, every error row of docs/reference/wire.md, operations, resources, SDK models."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""amazon-wire.md, token endpoints: one test per error row, raw httpx, status + body + headers exactly."""
+"""docs/reference/wire.md, token endpoints: one test per error row, raw httpx, status + body + headers exactly."""
 
 from __future__ import annotations
 

@@ -12,15 +12,47 @@ import pytest
 from amzauth.core.marketplaces import BY_HOST
 from amzauth.sandbox.world import World, WorldError, demo_world, load_world
 
-EXAMPLE = Path("/work/shared/contracts/sandbox-world.example.toml")
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "sandbox-world.example.toml"
 
 
-def test_contract_example_world_loads() -> None:
-    if not EXAMPLE.exists():
-        pytest.skip("shared contract example not present in this checkout")
+def test_reference_example_world_loads() -> None:
     w = load_world(EXAMPLE)
     assert w.creators_credentials[0].version == "3.1"
     assert w.sellers[0].authorizations[0].application_id == w.spapi_apps[0].application_id
+
+
+def _model_keys(model: Any, prefix: str = "") -> set[str]:
+    """Dotted names of every field of a world model and of the models nested in it."""
+    out: set[str] = set()
+    for name, info in model.model_fields.items():
+        out.add(prefix + name)
+        inner = info.annotation
+        args = getattr(inner, "__args__", ())
+        for cand in (inner, *args):
+            if isinstance(cand, type) and hasattr(cand, "model_fields"):
+                out |= _model_keys(cand, f"{prefix}{name}.")
+    return out
+
+
+def _doc_keys(doc: Any, prefix: str = "") -> set[str]:
+    out: set[str] = set()
+    rows = doc if isinstance(doc, list) else [doc]
+    for row in rows:
+        if isinstance(row, dict):
+            for k, v in row.items():
+                out.add(prefix + k)
+                if isinstance(v, dict | list) and not (isinstance(v, dict) and k in {"partner_tags", "variation_attributes"}):
+                    out |= _doc_keys(v, f"{prefix}{k}.")
+    return out
+
+
+def test_reference_example_world_shows_every_key() -> None:
+    """The shipped example names every key the loader accepts (so the reference cannot fall behind)."""
+    import tomllib
+
+    written = _doc_keys(tomllib.loads(EXAMPLE.read_text(encoding="utf-8")))
+    missing = _model_keys(World) - written
+    assert not missing, f"docs/reference/sandbox-world.example.toml lacks {sorted(missing)}"
 
 
 def test_load_from_dict_text_path_and_json(tmp_path: Path) -> None:

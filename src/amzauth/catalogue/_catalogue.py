@@ -18,7 +18,7 @@ from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-# The doctor report's `field` values (../shared/contracts/doctor-report.md): profile keys plus
+# The doctor report's `field` values (docs/reference/doctor-report.md): profile keys plus
 # clock, account, network and none.
 FieldName = Literal[
     "credential_version",

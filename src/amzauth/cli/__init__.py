@@ -1,1 +1,1 @@
-"""The ``amzauth`` command line (contract: ../shared/contracts/cli.md)."""
+"""The ``amzauth`` command line (contract: docs/reference/cli.md)."""

@@ -1,6 +1,6 @@
 """``amzauth search`` and ``amzauth items``: Creators API product data, cached and rate-limited.
 
-Output per ../shared/contracts/cli.md. Bad input (a malformed ASIN, empty keywords, a count out
+Output per docs/reference/cli.md. Bad input (a malformed ASIN, empty keywords, a count out
 of range, an unknown marketplace) exits 2 before any request; Amazon saying no exits 1 with one
 line naming the reason and the ``amzauth explain`` command; an unreachable endpoint exits 3.
 Rate and cache settings are profile keys (``creators_rate``, ``creators_burst``, ``creators_daily``,

@@ -1,4 +1,4 @@
-"""``amzauth doctor``: the Test Connection diagnostic (contract: doctor-report.md)."""
+"""``amzauth doctor``: the Test Connection diagnostic (contract: docs/reference/doctor-report.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``amzauth spapi ...``: seller authorization, code exchange, secret rotation and raw SP-API calls.
 
-Output per ../shared/contracts/cli.md: ``consent-url --json`` prints ``{"url", "state"}``,
+Output per docs/reference/cli.md: ``consent-url --json`` prints ``{"url", "state"}``,
 ``authorize --json`` prints ``{"selling_partner_id", "refresh_token": "<redacted>", "stored_in"}``.
 A problem with the profile (a redirect URI with a fragment, a missing application_id) exits 2
 before anything is sent; Amazon saying no (an MD consent error, a refused code, an API error)

@@ -1,6 +1,6 @@
 """``amzauth token``: get the profile's access token through the shared cache, or forget it.
 
-Output per ../shared/contracts/cli.md. The token is redacted unless ``--show`` is given; errors
+Output per docs/reference/cli.md. The token is redacted unless ``--show`` is given; errors
 are one line that names the OAuth error and the ``amzauth explain`` command for it.
 """
 

@@ -1,4 +1,4 @@
-"""Profiles: the TOML file users write (contract: ../shared/contracts/config.md)."""
+"""Profiles: the TOML file users write (contract: docs/reference/config.md)."""
 
 from amzauth.config.profiles import (
     ConfigError,

@@ -1,6 +1,6 @@
 """Amazon marketplaces as data: host, country code, SP-API marketplace id and regions.
 
-Source: ../shared/amazon-wire.md (Creators API marketplace list) and Amazon's SP-API
+Source: docs/reference/wire.md (Creators API marketplace list) and Amazon's SP-API
 "Marketplace IDs" page. ``creators_region`` picks the 3.x credential version suggested for a
 marketplace (3.1 NA, 3.2 EU, 3.3 FE); ``spapi_region`` picks the SP-API endpoint.
 """

@@ -1,7 +1,7 @@
 """Routing: from a profile to a frozen plan of how to talk to Amazon. Pure, no I/O.
 
 The one table that decides token endpoint, grant, scope, body encoding, client authentication,
-API base URL and header form for every credential Amazon issues (../shared/amazon-wire.md).
+API base URL and header form for every credential Amazon issues (docs/reference/wire.md).
 Overrides are honoured but recorded, so the doctor can point at them when they are the problem.
 """
 
@@ -133,7 +133,7 @@ def creators_token_endpoint(version: str) -> str | None:
 
 
 def sandbox_url(url: str, sandbox: str | None) -> str:
-    """Rewrite ``https://HOST/PATH`` as ``<sandbox>/HOST/PATH`` (contract: config.md)."""
+    """Rewrite ``https://HOST/PATH`` as ``<sandbox>/HOST/PATH`` (docs/reference/config.md)."""
     if not sandbox:
         return url
     parts = urlsplit(url)

@@ -1,6 +1,6 @@
 """The token endpoint on the wire, without I/O: build the request, parse the answer.
 
-Pure functions over plain data (see ../shared/amazon-wire.md), so the sync and async engines, the
+Pure functions over plain data (see docs/reference/wire.md), so the sync and async engines, the
 doctor and the tests all share one reading of what Amazon sends. Nothing here opens a socket,
 reads a clock or logs.
 

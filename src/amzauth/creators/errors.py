@@ -1,7 +1,7 @@
 """Typed Creators API errors: one class per ``reason``, each linked to its error-catalogue entry.
 
 Amazon answers a failed call with ``{"type": "...Exception", "message": "...", "reason": "..."}``
-(../shared/amazon-wire.md section 1) and an ``x-amzn-RequestId`` header. :func:`error_from_response`
+(docs/reference/wire.md section 1) and an ``x-amzn-RequestId`` header. :func:`error_from_response`
 turns that into an exception whose class says what happened (``except InvalidPartnerTag``), whose
 ``code`` is the catalogue code (``amzauth explain CODE``) and which carries the request id that
 Amazon support asks for. Bad input caught before any request is an :class:`InvalidInput` naming

@@ -5,7 +5,7 @@ of 50 fails with an :class:`InvalidInput` that names the field, instead of a 400
 request from a quota of 8,640 a day. Cache keys come from the *normalised* request (defaults
 filled in, resources sorted, keywords case-folded) plus API base URL, marketplace and partner tag,
 so equivalent calls share one entry and a sandbox result never answers a production call.
-Request and response shapes: ../shared/amazon-wire.md section 1 and the official SDK's models.
+Request and response shapes: docs/reference/wire.md section 1 and the official SDK's models.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Test Connection diagnostic (contract: ../shared/contracts/doctor-report.md)."""
+"""The Test Connection diagnostic (contract: docs/reference/doctor-report.md)."""
 
 from amzauth.doctor.run import (
     EXIT_FOR_REPORT,

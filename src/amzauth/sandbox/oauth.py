@@ -1,6 +1,6 @@
 """Token endpoints: Cognito (Creators 2.x) and Login with Amazon (Creators 3.x and SP-API).
 
-Every answer, success or error, follows ``amazon-wire.md``: Cognito errors carry only ``error``
+Every answer, success or error, follows ``docs/reference/wire.md``: Cognito errors carry only ``error``
 (HTTP 400); LwA errors carry ``error``, ``error_description`` and ``request_id`` with the listed
 statuses. A credential works only at the endpoint of its version.
 """

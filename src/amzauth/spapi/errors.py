@@ -1,7 +1,7 @@
 """Typed SP-API and authorization errors, each linked to its error-catalogue entry.
 
 SP-API answers a failed call with ``{"errors": [{"code", "message", "details"}]}`` plus the headers
-``x-amzn-RequestId`` and, on some answers, ``x-amzn-RateLimit-Limit`` (../shared/amazon-wire.md
+``x-amzn-RequestId`` and, on some answers, ``x-amzn-RateLimit-Limit`` (docs/reference/wire.md
 section 2). :class:`SPAPIError` subclasses say what happened (``except QuotaExceeded``); ``code`` is
 the catalogue code (``amzauth explain CODE``). Authorization errors (consent page, callback, code
 exchange) carry a doctor-style ``diagnosis`` naming the one setting to change. Everything here is
