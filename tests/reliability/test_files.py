@@ -108,7 +108,7 @@ def test_result_store_is_private_under_any_umask(open_umask: None) -> None:
 
 
 def test_refresh_token_file_is_private_under_any_umask(open_umask: None) -> None:
-    from amzauth.spapi.storage import FileTokenStorage
+    from amzauth.config.storage import FileTokenStorage
 
     storage = FileTokenStorage()  # the default path under the (isolated) user config dir
     token = "Atzr|IwEBfilemodesrefresh" + "0" * 40
@@ -171,7 +171,7 @@ def _race(write: Callable[[int], None], read: Callable[[], Any], valid: Callable
 
 
 def test_refresh_token_file_writes_are_atomic(tmp_path: Path) -> None:
-    from amzauth.spapi.storage import FileTokenStorage
+    from amzauth.config.storage import FileTokenStorage
 
     storage = FileTokenStorage(tmp_path / "amzauth" / "credentials" / "tokens.json")
     big = "n" * 200_000  # a large document makes a torn write likely if the write path allowed one

@@ -8,8 +8,9 @@ decisions in :mod:`amzauth.core.retry`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from amzauth._lazy import lazy_exports
 from amzauth.engine.auth import AmazonAuth, token_rejected
 from amzauth.engine.manager import (
     DEFAULT_ADVISORY,
@@ -28,14 +29,8 @@ if TYPE_CHECKING:
     from amzauth.engine.redis_store import RedisStore
 
 
-def __getattr__(name: str) -> Any:
-    # RedisStore imports redis; load it only when asked for.
-    if name == "RedisStore":
-        from amzauth.engine.redis_store import RedisStore
-
-        return RedisStore
-    raise AttributeError(name)
-
+# RedisStore imports redis (the ``redis`` extra): load it only when asked for.
+__getattr__ = lazy_exports(__name__, {"RedisStore": "amzauth.engine.redis_store"})
 
 __all__ = [
     "DEFAULT_ADVISORY",

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from amzauth.config.profiles import ConfigError, Profile
+from amzauth.config.redact import redact
 from amzauth.core.plan import Plan, build_plan
-from amzauth.core.redact import redact
 from amzauth.core.retry import RetryPolicy
 from amzauth.core.tokens import Token
 from amzauth.engine.flow import ADVISORY_PAUSE, RefreshCore, State, drive_async, drive_sync

@@ -80,7 +80,16 @@ class RedisBase(Generic[F]):
         socket_timeout: float = 0.5,
         retry_interval: float = 5.0,
     ) -> None:
-        import redis
+        try:
+            import redis
+        except ImportError:
+            from amzauth.errors import ConfigError
+
+            raise ConfigError(
+                "store = redis needs the redis package, which is not installed",
+                key="store",
+                fix='pip install "amzauth[redis]" (or use store = "sqlite")',
+            ) from None
 
         self.url = url
         self.namespace = namespace

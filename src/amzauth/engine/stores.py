@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Final, Protocol, TypeVar, runtime_checkable
 
 from amzauth.core.tokens import Token
-from amzauth.errors import TokenError
+from amzauth.errors import TokenError, token_error
 
 SQLITE_FILENAME: Final = "tokens.sqlite3"
 
@@ -67,7 +67,7 @@ class NegativeEntry:
 
     def to_error(self, now: float) -> TokenError:
         left = max(0.0, self.until - now)
-        return TokenError(
+        return token_error(
             f"{self.message} (remembered: not asking Amazon again for {left:.0f} s)",
             status=self.status,
             error=self.error,
