@@ -37,7 +37,7 @@ from amzauth.creators.errors import (
 )
 from amzauth.creators.limiter import Decision, LimitSpec
 from amzauth.creators.models import Item, ItemError, ItemsResult
-from amzauth.creators.store import CacheEntry, MemoryFront, MemoryStore, ResultStore, entry_state
+from amzauth.creators.store import CacheEntry, MemoryFront, MemoryResultStore, ResultStore, entry_state
 from amzauth.creators.wire import ApiRequest, chunks, item_key
 from amzauth.engine.transport import RawResponse as RawResponse
 from amzauth.engine.transport import network_error
@@ -151,7 +151,7 @@ class Core:
         self.clock = clock
         self.rand = rand
         self.stats = Stats()
-        self.local_store = MemoryStore()  # limiter of last resort when the shared store fails
+        self.local_store = MemoryResultStore()  # limiter of last resort when the shared store fails
         self._tlocks: dict[str, list[Any]] = {}
         self._tlocks_mu = threading.Lock()
         self._alocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, list[Any]]] = (
@@ -686,7 +686,7 @@ def run_sync(
 async def run_async(
     core: Core, gen: Flow[T], client: httpx.AsyncClient, timeout: float, sleep: Callable[[float], Any]
 ) -> T:
-    inline = isinstance(core.store, MemoryStore)
+    inline = isinstance(core.store, MemoryResultStore)
 
     async def perform(effect: Effect) -> Any:
         if isinstance(effect, Send):

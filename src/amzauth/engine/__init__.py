@@ -22,15 +22,30 @@ from amzauth.engine.manager import (
     store_for_profile,
 )
 from amzauth.engine.once import FetchInfo, afetch_token_once, fetch_token_once
-from amzauth.engine.stores import MemoryStore, NegativeEntry, SQLiteStore, TokenStore, shared_sqlite_store
+from amzauth.engine.stores import (
+    MemoryTokenStore,
+    NegativeEntry,
+    SQLiteTokenStore,
+    TokenStore,
+    shared_sqlite_store,
+)
 from amzauth.engine.transport import HttpxTokenTransport, RawResponse, TokenTransport
 
 if TYPE_CHECKING:
-    from amzauth.engine.redis_store import RedisStore
+    from amzauth.engine.redis_store import RedisTokenStore
 
 
-# RedisStore imports redis (the ``redis`` extra): load it only when asked for.
-__getattr__ = lazy_exports(__name__, {"RedisStore": "amzauth.engine.redis_store"})
+# RedisTokenStore imports redis (the ``redis`` extra): load it only when asked for.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "RedisTokenStore": "amzauth.engine.redis_store",
+        # Old names (not in __all__), kept importable.
+        "MemoryStore": "amzauth.engine.stores",
+        "SQLiteStore": "amzauth.engine.stores",
+        "RedisStore": "amzauth.engine.redis_store",
+    },
+)
 
 __all__ = [
     "DEFAULT_ADVISORY",
@@ -39,11 +54,11 @@ __all__ = [
     "AmazonAuth",
     "FetchInfo",
     "HttpxTokenTransport",
-    "MemoryStore",
+    "MemoryTokenStore",
     "NegativeEntry",
     "RawResponse",
-    "RedisStore",
-    "SQLiteStore",
+    "RedisTokenStore",
+    "SQLiteTokenStore",
     "TokenManager",
     "TokenStore",
     "TokenTransport",
