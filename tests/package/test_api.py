@@ -111,7 +111,10 @@ def test_the_command_without_its_extras_names_the_pip_line() -> None:
         ("console",): 'pip install "amzauth[console]"',
     }
     for argv, line in cases.items():
-        out = _python(f"import sys; sys.argv = ['amzauth', *{list(argv)!r}]; from amzauth.cli.launch import main; main()", isolated=True)
+        out = _python(
+            f"import sys; sys.argv = ['amzauth', *{list(argv)!r}]; from amzauth.cli.launch import main; main()",
+            isolated=True,
+        )
         assert out.returncode == 2, (argv, out.stderr)
         assert out.stderr.strip().endswith(line), (argv, out.stderr)
         assert "Traceback" not in out.stderr
