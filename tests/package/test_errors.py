@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import amzauth
+from amzauth.config.marketplaces import find_marketplace
 from amzauth.core.retry import RetryPolicy
 from amzauth.creators.errors import CreatorsNetworkError, CreatorsServerError, Throttled
 from amzauth.errors import AmazonUnavailable, AmzAuthError, ConfigError, NetworkError, TokenUnavailable
@@ -150,3 +151,22 @@ def test_network_errors_survive_pickling(fresh_sandbox: Any) -> None:
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is CreatorsNetworkError
     assert (back.kind, back.url, str(back)) == (err.kind, err.url, str(err))  # type: ignore[attr-defined]
+
+
+async def test_async_clients_take_the_same_keywords(fresh_sandbox: Any) -> None:
+    async with amzauth.AsyncCreatorsClient(**CREATORS, sandbox=fresh_sandbox.url, store="memory") as client:
+        items = (await client.get_items(["B0SBXUS001"])).items
+    assert [i.asin for i in items] == ["B0SBXUS001"]
+    async with amzauth.AsyncSPAPIClient(**SELLER, sandbox=fresh_sandbox.url, store="memory") as sp:
+        participations = await sp.marketplace_participations()
+    uk = find_marketplace(SELLER["marketplace"])
+    assert uk is not None and uk.marketplace_id in str(participations)
+
+
+def test_keywords_and_a_source_do_not_mix(fresh_sandbox: Any) -> None:
+    """A client is built from a profile (or plan) or from keywords; both at once is refused, naming the keyword."""
+    with amzauth.CreatorsClient(**CREATORS, sandbox=fresh_sandbox.url, store="memory") as client:
+        plan = client.plan
+    with pytest.raises(ConfigError) as info:
+        amzauth.CreatorsClient(plan, CREATORS["client_secret"], version="3.1")
+    assert info.value.key == "version"
