@@ -88,7 +88,21 @@ def test_import_amzauth_loads_nothing_heavy() -> None:
     assert json.loads(out.stdout) == ["amzauth", "amzauth._lazy"]
 
 
-@pytest.mark.parametrize("module", ["amzauth.engine", "amzauth.creators", "amzauth.spapi", "amzauth.doctor"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "amzauth.errors",
+        "amzauth.config",
+        "amzauth.catalogue",
+        "amzauth.core.plan",
+        "amzauth.core.tokens",
+        "amzauth.engine",
+        "amzauth.creators",
+        "amzauth.spapi",
+        "amzauth.spapi.client",
+        "amzauth.doctor",
+    ],
+)
 def test_library_layers_load_no_server_or_cli_library(module: str) -> None:
     """The library works on a core install: none of the extras' modules load with it."""
     out = _python(
