@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test test-fast install install-test docs lint typecheck bench clean
 
+# The demo needs the command (cli) and the local Amazon (sandbox); the core install is the library only.
 $(BIN)/amzauth:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e ".[cli,sandbox]"
 
 install: $(BIN)/amzauth
 
@@ -19,7 +20,7 @@ install-test: install
 demo: install
 	$(BIN)/amzauth demo
 
-# README command 2: run the tests.
+# README command 2: run the tests (the test extra brings every other extra).
 test: install-test
 	$(BIN)/python -m pytest -q
 
@@ -35,6 +36,7 @@ docs: install-test
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src
+	$(BIN)/lint-imports
 
 typecheck: install-test
 	$(BIN)/mypy src

@@ -86,20 +86,20 @@ def fmt(samples: list[float]) -> str:
 
 def bench_search(url: str, tmp: Path) -> None:
     from amzauth.config import profile_from_mapping
-    from amzauth.creators import CreatorsClient, SQLiteStore
+    from amzauth.creators import CreatorsClient, SQLiteResultStore
 
     profile = profile_from_mapping(profile_values(url))
     db = tmp / "search.sqlite3"
     kw = {"rate": RATE, "burst": BURST}
     words = "benchwork widget"
-    with CreatorsClient(profile, store=SQLiteStore(db), **kw) as client:
+    with CreatorsClient(profile, store=SQLiteResultStore(db), **kw) as client:
         client.manager.get_token()
         first = client.search_items(words)
         assert len(first.items) == 10, len(first.items)
         uncached = timed(lambda: client.search_items(words, use_cache=False), 100)
         memory = timed(lambda: client.search_items(words), 20000)
         assert client.search_items(words).cached
-    with CreatorsClient(profile, store=SQLiteStore(db), memory_size=0, **kw) as client:
+    with CreatorsClient(profile, store=SQLiteResultStore(db), memory_size=0, **kw) as client:
         sqlite = timed(lambda: client.search_items(words), 3000)
         assert client.stats.store_hits >= 3000 and client.stats.requests == 0
     print("searchItems, 10 items per page (default resources: title, brand, offers, reviews, image)")

@@ -148,8 +148,8 @@ def worker(idx: int, url: str, cache: str, until: float, seed: int, out: Any) ->
     from amzauth.config import profile_from_mapping
     from amzauth.core.retry import RetryPolicy
     from amzauth.creators import CreatorsClient
-    from amzauth.creators import SQLiteStore as ResultStore
-    from amzauth.engine import SQLiteStore, manager_for_profile
+    from amzauth.creators import SQLiteResultStore as ResultStore
+    from amzauth.engine import SQLiteTokenStore, manager_for_profile
     from amzauth.errors import AmzAuthError
     from amzauth.sandbox.world import demo_world
     from amzauth.spapi.client import SPAPIClient
@@ -164,7 +164,7 @@ def worker(idx: int, url: str, cache: str, until: float, seed: int, out: Any) ->
     root.setLevel(logging.DEBUG)
 
     creds = credentials(url)
-    store = SQLiteStore(Path(cache) / "tokens.sqlite3")
+    store = SQLiteTokenStore(Path(cache) / "tokens.sqlite3")
     results = ResultStore(Path(cache) / "creators.sqlite3")
     policy = RetryPolicy(attempts=3, base=0.05, cap=0.3, retry_after_cap=2.0, budget=3.0)
     kw = dict(store=store, policy=policy, timeout=TOKEN_TIMEOUT, advisory=ADVISORY, mandatory=MANDATORY)

@@ -86,7 +86,7 @@ def _run(url: str, home: str) -> None:
     from tests.support import free_port
 
     from amzauth.config import profile_from_mapping
-    from amzauth.engine import MemoryStore
+    from amzauth.engine import MemoryTokenStore
     from amzauth.spapi import SPAPIClient, build_consent, exchange_callback, parse_callback
     from amzauth.spapi.authorize import authorize
 
@@ -150,7 +150,7 @@ def _run(url: str, home: str) -> None:
     figures["authorize end to end, robot seller (median of 10)"] = _ms(statistics.median(whole))
 
     seller = prof.replace(refresh_token=result.refresh_token.reveal())
-    with SPAPIClient(seller, store=MemoryStore()) as sp:
+    with SPAPIClient(seller, store=MemoryTokenStore()) as sp:
         sp.marketplace_participations()
         token = sp.token().access_token
         lat = []
@@ -198,7 +198,7 @@ def _run(url: str, home: str) -> None:
     world["limits"].update(spapi_rate=10.0, spapi_burst=5)
     httpx.post(f"{url}/_sandbox/world", content=json.dumps(world), timeout=10).raise_for_status()
     httpx.delete(f"{url}/_sandbox/requests", timeout=10)
-    with SPAPIClient(seller, store=MemoryStore()) as sp:
+    with SPAPIClient(seller, store=MemoryTokenStore()) as sp:
         t0 = time.perf_counter()
         for _ in range(30):
             sp.marketplace_participations()

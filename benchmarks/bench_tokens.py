@@ -48,15 +48,15 @@ def _plan(sandbox_url: str) -> Any:
 
 
 def _store(spec: dict[str, Any]) -> Any:
-    from amzauth.engine import MemoryStore, SQLiteStore
+    from amzauth.engine import MemoryTokenStore, SQLiteTokenStore
 
     if spec["kind"] == "sqlite":
-        return SQLiteStore(spec["path"])
+        return SQLiteTokenStore(spec["path"])
     if spec["kind"] == "redis":
-        from amzauth.engine.redis_store import RedisStore
+        from amzauth.engine.redis_store import RedisTokenStore
 
-        return RedisStore(spec["url"], namespace=spec["namespace"], fallback=MemoryStore())
-    return MemoryStore()
+        return RedisTokenStore(spec["url"], namespace=spec["namespace"], fallback=MemoryTokenStore())
+    return MemoryTokenStore()
 
 
 def _token_requests(sb: Any) -> int:
@@ -139,10 +139,10 @@ def w_load(spec: dict[str, Any], url: str, ready: Any, expired: Any, out: Any) -
 
 def w_sqlite_fresh(path: str, url: str, out: Any) -> None:
     t0 = time.perf_counter()
-    from amzauth.engine import SQLiteStore, TokenManager
+    from amzauth.engine import SQLiteTokenStore, TokenManager
 
     plan = _plan(url)
-    store = SQLiteStore(path)
+    store = SQLiteTokenStore(path)
     m = TokenManager(plan, CREATORS_31["client_secret"], store=store)
     t1 = time.perf_counter()
     tok = m.get_token()
@@ -172,9 +172,9 @@ def run_procs(target: Any, args: tuple[Any, ...], n: int, ctx: Any) -> list[Any]
 
 # ---- measurements -------------------------------------------------------------------------------------
 def bench_memory(url: str) -> float:
-    from amzauth.engine import MemoryStore, TokenManager
+    from amzauth.engine import MemoryTokenStore, TokenManager
 
-    m = TokenManager(_plan(url), CREATORS_31["client_secret"], store=MemoryStore())
+    m = TokenManager(_plan(url), CREATORS_31["client_secret"], store=MemoryTokenStore())
     m.get_token()
     per_call = []
     for _ in range(201):
@@ -188,10 +188,10 @@ def bench_memory(url: str) -> float:
 def bench_auth_overhead(url: str, total: int = 2000, block: int = 100) -> dict[str, float]:
     import httpx
 
-    from amzauth.engine import AmazonAuth, MemoryStore, TokenManager
+    from amzauth.engine import AmazonAuth, MemoryTokenStore, TokenManager
 
     p = _plan(url)
-    m = TokenManager(p, CREATORS_31["client_secret"], store=MemoryStore())
+    m = TokenManager(p, CREATORS_31["client_secret"], store=MemoryTokenStore())
     tok = m.get_token().access_token
     endpoint = p.api_base_url + "/catalog/v1/searchItems"
     with (
@@ -225,9 +225,9 @@ def bench_hook_overhead(url: str, n: int = 200_000) -> float:
     """AmazonAuth's own cost per request, without any network: set the header on a prepared request."""
     import httpx
 
-    from amzauth.engine import AmazonAuth, MemoryStore, TokenManager
+    from amzauth.engine import AmazonAuth, MemoryTokenStore, TokenManager
 
-    m = TokenManager(_plan(url), CREATORS_31["client_secret"], store=MemoryStore())
+    m = TokenManager(_plan(url), CREATORS_31["client_secret"], store=MemoryTokenStore())
     m.get_token()
     auth = AmazonAuth(m)
     req = httpx.Request("POST", "http://127.0.0.1/x", content=b"{}")
@@ -260,9 +260,9 @@ def main() -> None:
         figures["auth_hook_cost_us"] = round(bench_hook_overhead(url), 2)
 
         path = os.path.join(tmp, "warm", "tokens.sqlite3")
-        from amzauth.engine import SQLiteStore, TokenManager
+        from amzauth.engine import SQLiteTokenStore, TokenManager
 
-        TokenManager(_plan(url), CREATORS_31["client_secret"], store=SQLiteStore(path)).get_token()
+        TokenManager(_plan(url), CREATORS_31["client_secret"], store=SQLiteTokenStore(path)).get_token()
         fresh = [run_procs(w_sqlite_fresh, (path, url), 1, ctx)[0] for _ in range(5)]
         figures["sqlite_fresh_process_first_get_token_us"] = round(
             statistics.median(f["first_us"] for f in fresh), 1
@@ -292,9 +292,9 @@ def main() -> None:
 
         sb.reset()
         sb.set_world(world)
-        from amzauth.engine import MemoryStore
+        from amzauth.engine import MemoryTokenStore
 
-        m = TokenManager(_plan(url), CREATORS_31["client_secret"], store=MemoryStore())
+        m = TokenManager(_plan(url), CREATORS_31["client_secret"], store=MemoryTokenStore())
 
         async def tasks() -> None:
             await asyncio.gather(*(m.aget_token() for _ in range(1000)))

@@ -58,7 +58,7 @@ WORLD_TOP_KEYS: Final = frozenset(
     {"name", "limits", "creators_credentials", "spapi_apps", "sellers", "catalog", "browse_nodes"}
 )
 STORE_FILE: Final = re.compile(r"^(tokens|creators)\.sqlite3(-wal|-shm|-journal)?$")
-# amzauth.spapi.storage.FileTokenStorage: <user config dir>/amzauth/credentials/<file> and its temp files.
+# amzauth.config.storage.FileTokenStorage: <user config dir>/amzauth/credentials/<file> and its temp files.
 REFRESH_TOKEN_FILES: Final = ("*/amzauth/credentials/*",)
 MAX_FILE_BYTES: Final = 8 * 1024 * 1024
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"

@@ -1,5 +1,5 @@
-"""``python -m amzauth``."""
+"""``python -m amzauth``: the same launcher as the ``amzauth`` command."""
 
-from amzauth.cli.main import main
+from amzauth.cli.launch import main
 
 main()

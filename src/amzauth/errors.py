@@ -1,15 +1,23 @@
 """One exception hierarchy with machine-readable fields, picklable, never carrying a secret.
 
 Every error a user can see derives from :class:`AmzAuthError`; ``code`` links it to its entry in
-the error catalogue (``amzauth explain CODE``).
+the error catalogue (``amzauth explain CODE``). The bottom layer: it imports nothing of amzauth.
+
+What to catch:
+
+- :class:`AmazonUnavailable`: Amazon cannot be used right now (unreachable, timed out, 5xx,
+  throttled, quota spent). Retry later or serve a cached page; it is never the caller's fault.
+  Network failures of the Creators and SP-API clients are both a :class:`NetworkError` and a
+  ``CreatorsError`` / ``SPAPIError``, so an ``except CreatorsError`` written before still holds.
+- :class:`ConfigError`: a setting is wrong (names the key and the fix).
+- :class:`TokenError`, ``CreatorsError``, ``SPAPIError``: Amazon said no; ``code`` explains why.
+- :class:`AmzAuthError`: anything amzauth raises.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
 from typing import Any, ClassVar
-
-from amzauth.config.profiles import ConfigError
 
 
 class AmzAuthError(Exception):
@@ -70,7 +78,49 @@ class ApiError(AmzAuthError):
         return value
 
 
-class NetworkError(AmzAuthError):
+class ConfigError(AmzAuthError):
+    """A profile or a keyword argument cannot be used as written. Carries the key, profile and file it is about."""
+
+    code = "config"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str | None = None,
+        profile: str | None = None,
+        file: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.key = key
+        self.profile = profile
+        self.file = file
+        self.fix = fix
+        where = []
+        if key:
+            where.append(f"key {key!r}")
+        if profile:
+            where.append(f"profile {profile!r}")
+        if file:
+            where.append(f"file {file}")
+        text = message + (f" ({', '.join(where)})" if where else "")
+        if fix:
+            text += f"; fix: {fix}"
+        self.message = message
+        super().__init__(text)
+
+
+class AmazonUnavailable(AmzAuthError):
+    """Amazon cannot be used right now: unreachable, 5xx, throttled or out of quota. The one thing to catch.
+
+    Base of :class:`NetworkError`, the Creators and SP-API server and throttling errors, and of the
+    token errors that say "try later". Serve a cached copy or an apology; retrying later can help.
+    """
+
+    retryable = True
+
+
+class NetworkError(AmazonUnavailable):
     """The endpoint could not be reached (DNS, refused, reset, timeout). CLI exit code 3."""
 
     code = "network"
@@ -115,6 +165,33 @@ class TokenError(ApiError):
         super().__init__(message, status=status, request_id=request_id, code=code)
 
 
+class TokenUnavailable(TokenError, AmazonUnavailable):
+    """The token endpoint is down, throttling or answered a 5xx: a :class:`TokenError` that is also unavailability."""
+
+
+def token_error(message: str, **fields: Any) -> TokenError:
+    """A :class:`TokenError`, as :class:`TokenUnavailable` when retrying later can help."""
+    cls = TokenUnavailable if fields.get("retryable") else TokenError
+    return cls(message, **fields)
+
+
+class StorageError(AmzAuthError):
+    """The refresh-token store cannot be used (unsafe permissions, unreadable file, no keyring)."""
+
+    code = "storage"
+
+
+class SandboxError(AmzAuthError, RuntimeError):
+    """The sandbox's control API refused a call (bad fault, bad world, ...); ``key`` names the bad key if any."""
+
+    code = "sandbox"
+
+    def __init__(self, message: str, *, status: int, key: str | None = None) -> None:
+        self.status = status
+        self.key = key
+        super().__init__(message)
+
+
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:
     obj = cls.__new__(cls)
     Exception.__init__(obj, *args)
@@ -122,4 +199,15 @@ def _rebuild(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any])
     return obj
 
 
-__all__ = ["AmzAuthError", "ApiError", "ConfigError", "NetworkError", "TokenError"]
+__all__ = [
+    "AmazonUnavailable",
+    "AmzAuthError",
+    "ApiError",
+    "ConfigError",
+    "NetworkError",
+    "SandboxError",
+    "StorageError",
+    "TokenError",
+    "TokenUnavailable",
+    "token_error",
+]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from amzauth.creators import CreatorsClient, SQLiteStore
+from amzauth.creators import CreatorsClient, SQLiteResultStore
 from tests.creators import _world
 
 
@@ -20,13 +20,13 @@ def sb(fresh_sandbox: Any) -> Iterator[Any]:
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "creators.sqlite3")
+def store(tmp_path: Path) -> Iterator[SQLiteResultStore]:
+    s = SQLiteResultStore(tmp_path / "creators.sqlite3")
     yield s
     s.close()
 
 
 @pytest.fixture()
-def client(sb: Any, store: SQLiteStore) -> Iterator[CreatorsClient]:
+def client(sb: Any, store: SQLiteResultStore) -> Iterator[CreatorsClient]:
     with _world.make_client(sb, store) as c:
         yield c

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from amzauth.creators import AsyncCreatorsClient, InvalidInput, InvalidPartnerTag, SQLiteStore
+from amzauth.creators import AsyncCreatorsClient, InvalidInput, InvalidPartnerTag, SQLiteResultStore
 from tests.creators import _world
 from tests.creators._world import api_log, catalogue
 
@@ -21,7 +21,7 @@ def _client(sb: Any, store: Any, **kw: Any) -> AsyncCreatorsClient:
     return AsyncCreatorsClient(_world.profile(sb.url), store=store, **kw)
 
 
-async def test_async_results_match_the_sync_ones(sb: Any, store: SQLiteStore) -> None:
+async def test_async_results_match_the_sync_ones(sb: Any, store: SQLiteResultStore) -> None:
     asins = [it.asin for it in catalogue(US)]
     async with _client(sb, store) as client:
         items = await client.get_items(asins)
@@ -40,7 +40,7 @@ async def test_async_results_match_the_sync_ones(sb: Any, store: SQLiteStore) ->
     ]
 
 
-async def test_concurrent_identical_searches_send_one_request(sb: Any, store: SQLiteStore) -> None:
+async def test_concurrent_identical_searches_send_one_request(sb: Any, store: SQLiteResultStore) -> None:
     async with _client(sb, store) as client:
         word = catalogue(US)[6].title.split()[0]
         results = await asyncio.gather(*(client.search_items(word) for _ in range(25)))
@@ -49,7 +49,7 @@ async def test_concurrent_identical_searches_send_one_request(sb: Any, store: SQ
     assert len(api_log(sb, "searchItems")) == 1
 
 
-async def test_async_stale_if_error_and_typed_errors(sb: Any, store: SQLiteStore) -> None:
+async def test_async_stale_if_error_and_typed_errors(sb: Any, store: SQLiteResultStore) -> None:
     now = [3_000_000.0]
     async with _client(sb, store, clock=lambda: now[0]) as client:
         fresh = await client.search_items("skillet")
@@ -68,10 +68,10 @@ async def test_async_stale_if_error_and_typed_errors(sb: Any, store: SQLiteStore
 
 
 async def test_async_memory_store_and_variations(sb: Any) -> None:
-    from amzauth.creators import MemoryStore
+    from amzauth.creators import MemoryResultStore
 
     child = next(it for it in catalogue(US) if it.parent_asin)
-    async with _client(sb, MemoryStore()) as client:
+    async with _client(sb, MemoryResultStore()) as client:
         v1 = await client.get_variations(child.asin)
         v2 = await client.get_variations(child.asin)
         nodes = await client.get_browse_nodes([child.browse_nodes[0]])

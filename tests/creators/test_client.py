@@ -15,8 +15,8 @@ from amzauth.creators import (
     InvalidAssociate,
     InvalidInput,
     InvalidPartnerTag,
-    MemoryStore,
-    SQLiteStore,
+    MemoryResultStore,
+    SQLiteResultStore,
 )
 from amzauth.sandbox.world import CatalogItem
 from tests.creators import _world
@@ -56,7 +56,7 @@ def _check_item(got: Any, want: CatalogItem, tag: str) -> None:
         ("3.3", "www.amazon.co.jp"),
     ],
 )
-def test_get_items_matches_the_catalogue(sb: Any, store: SQLiteStore, version: str, marketplace: str) -> None:
+def test_get_items_matches_the_catalogue(sb: Any, store: SQLiteResultStore, version: str, marketplace: str) -> None:
     items = catalogue(marketplace)
     tag = _world.credential(version, marketplace=marketplace).partner_tags[marketplace][0]
     with make_client(sb, store, version, marketplace) as client:
@@ -126,7 +126,7 @@ def test_get_items_surfaces_per_item_errors_in_input_order(client: CreatorsClien
     assert result.requests == 1 and len(api_log(sb, "getItems")) == 1
 
 
-def test_items_that_amazon_refuses_are_remembered_briefly(sb: Any, store: SQLiteStore) -> None:
+def test_items_that_amazon_refuses_are_remembered_briefly(sb: Any, store: SQLiteResultStore) -> None:
     """ItemNotAccessible is cached (at most 15 min), so a dead ASIN does not cost a request per view."""
     import time
 
@@ -171,7 +171,7 @@ def test_variations_and_browse_nodes_come_from_the_world(client: CreatorsClient)
 
 
 # -- cache --------------------------------------------------------------------------------------------
-def test_a_cache_hit_sends_nothing(client: CreatorsClient, sb: Any, store: SQLiteStore) -> None:
+def test_a_cache_hit_sends_nothing(client: CreatorsClient, sb: Any, store: SQLiteResultStore) -> None:
     first = client.search_items("Acme  audio")
     assert len(api_log(sb, "searchItems")) == 1
     sb.clear_requests()
@@ -193,7 +193,7 @@ def test_a_cache_hit_sends_nothing(client: CreatorsClient, sb: Any, store: SQLit
     assert api_log(sb) == []
 
 
-def test_cache_expiry_follows_the_ttl(sb: Any, store: SQLiteStore) -> None:
+def test_cache_expiry_follows_the_ttl(sb: Any, store: SQLiteResultStore) -> None:
     now = [1_000_000.0]
     with make_client(sb, store, clock=lambda: now[0], search_ttl=60) as client:
         client.search_items("keyboard")
@@ -205,7 +205,7 @@ def test_cache_expiry_follows_the_ttl(sb: Any, store: SQLiteStore) -> None:
     assert len(api_log(sb, "searchItems")) == 2
 
 
-def test_profile_keys_set_the_ttl_and_limiter(sb: Any, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_keys_set_the_ttl_and_limiter(sb: Any, store: SQLiteResultStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """search_ttl and creators_* in the profile (or AMZAUTH_<KEY>) configure the client; arguments win."""
     now = [1_000_000.0]
     tuned = _world.profile(sb.url, search_ttl=10, creators_rate=50, creators_burst=5, creators_daily=0)
@@ -232,7 +232,7 @@ def test_use_cache_false_always_asks(client: CreatorsClient, sb: Any) -> None:
     assert len(api_log(sb, "searchItems")) == 2
 
 
-def test_sqlite_file_is_private(client: CreatorsClient, store: SQLiteStore) -> None:
+def test_sqlite_file_is_private(client: CreatorsClient, store: SQLiteResultStore) -> None:
     client.search_items("keyboard")
     assert store.path.stat().st_mode & 0o777 == 0o600
     wal = Path(str(store.path) + "-wal")
@@ -250,7 +250,7 @@ def test_sqlite_file_is_private(client: CreatorsClient, store: SQLiteStore) -> N
     ],
     ids=["throttled", "unavailable", "internal-error", "connection-dropped"],
 )
-def test_stale_copy_served_when_amazon_fails(sb: Any, store: SQLiteStore, fault: dict[str, Any]) -> None:
+def test_stale_copy_served_when_amazon_fails(sb: Any, store: SQLiteResultStore, fault: dict[str, Any]) -> None:
     now = [2_000_000.0]
     with make_client(sb, store, clock=lambda: now[0]) as client:
         fresh = client.search_items("bluetooth headphones")
@@ -280,7 +280,7 @@ def test_without_a_stale_copy_a_throttle_is_retried_then_succeeds(client: Creato
     assert client.stats.retries == 2 and client.stats.throttled == 2
 
 
-def test_without_a_stale_copy_errors_surface_typed(sb: Any, store: SQLiteStore) -> None:
+def test_without_a_stale_copy_errors_surface_typed(sb: Any, store: SQLiteResultStore) -> None:
     from amzauth.core.retry import RetryPolicy
     from amzauth.creators import CreatorsServerError, Throttled
     from amzauth.errors import NetworkError
@@ -302,7 +302,7 @@ def test_without_a_stale_copy_errors_surface_typed(sb: Any, store: SQLiteStore) 
         assert ne.value.kind == "dropped"
 
 
-def test_partial_failure_keeps_the_batches_that_worked(sb: Any, store: SQLiteStore) -> None:
+def test_partial_failure_keeps_the_batches_that_worked(sb: Any, store: SQLiteResultStore) -> None:
     from amzauth.core.retry import RetryPolicy
 
     asins = [it.asin for it in catalogue(US)]
@@ -318,7 +318,7 @@ def test_partial_failure_keeps_the_batches_that_worked(sb: Any, store: SQLiteSto
 
 
 # -- Amazon says no -------------------------------------------------------------------------------------
-def test_typed_errors_from_the_sandbox_link_to_the_catalogue(sb: Any, store: SQLiteStore) -> None:
+def test_typed_errors_from_the_sandbox_link_to_the_catalogue(sb: Any, store: SQLiteResultStore) -> None:
     asin = catalogue(US)[0].asin
     other_tag = next(t for c in _world.world().creators_credentials for mp, tags in c.partner_tags.items()
                      if mp != US for t in tags)  # fmt: skip
@@ -383,7 +383,7 @@ def test_bad_input_fails_before_any_request(client: CreatorsClient, sb: Any, cal
 
 def test_missing_partner_tag_is_bad_input(sb: Any) -> None:
     p = _world.profile(sb.url).replace(partner_tag=None)
-    with CreatorsClient(p, store=MemoryStore()) as client, pytest.raises(InvalidInput) as ei:
+    with CreatorsClient(p, store=MemoryResultStore()) as client, pytest.raises(InvalidInput) as ei:
         client.search_items("kettle")
     assert ei.value.field == "partner_tag"
     assert sb.requests() == []
@@ -401,7 +401,7 @@ def test_repr_and_errors_hold_no_secret(client: CreatorsClient, sb: Any) -> None
 
 
 # -- quota and limiter refusals -----------------------------------------------------------------------
-def test_daily_quota_refuses_without_sending_and_serves_stale(sb: Any, store: SQLiteStore) -> None:
+def test_daily_quota_refuses_without_sending_and_serves_stale(sb: Any, store: SQLiteResultStore) -> None:
     from amzauth.creators import DailyQuotaExceeded
 
     now = [4_000_000.0]
@@ -418,7 +418,7 @@ def test_daily_quota_refuses_without_sending_and_serves_stale(sb: Any, store: SQ
     assert api_log(sb) == []
 
 
-def test_max_wait_refuses_instead_of_queueing(sb: Any, store: SQLiteStore) -> None:
+def test_max_wait_refuses_instead_of_queueing(sb: Any, store: SQLiteResultStore) -> None:
     from amzauth.creators import LocalThrottle
 
     with make_client(sb, store, rate=0.05, burst=1, max_wait=0.5) as client:
@@ -429,7 +429,7 @@ def test_max_wait_refuses_instead_of_queueing(sb: Any, store: SQLiteStore) -> No
     assert api_log(sb) == []
 
 
-def test_token_endpoint_outage_serves_stale(sb: Any, store: SQLiteStore) -> None:
+def test_token_endpoint_outage_serves_stale(sb: Any, store: SQLiteResultStore) -> None:
     from amzauth.core.plan import build_plan
 
     now = [5_000_000.0]
@@ -468,7 +468,7 @@ def test_construct_from_plan_and_secret_or_from_profile(
 
     profile = _world.profile(sb.url)
     plan = build_plan(profile)
-    with CreatorsClient(plan, profile.secret("client_secret"), store=MemoryStore()) as client:
+    with CreatorsClient(plan, profile.secret("client_secret"), store=MemoryResultStore()) as client:
         assert client.search_items("keyboard").items
     cfg = tmp_path / "amzauth.toml"
     cfg.write_text(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from amzauth.creators.limiter import LimitSpec
-from amzauth.creators.store import MemoryStore, RedisStore, SQLiteStore
+from amzauth.creators.store import MemoryResultStore, RedisResultStore, SQLiteResultStore
 from tests.creators import workers
 from tests.creators._world import api_log, catalogue
 from tests.support import free_port
@@ -94,13 +94,13 @@ def test_identical_searches_across_processes_cost_one_request(
 # -- the limiter contract, on every store ------------------------------------------------------------------
 def _stores(tmp_path: Path, request: pytest.FixtureRequest, kind: str) -> Any:
     if kind == "memory":
-        return MemoryStore()
+        return MemoryResultStore()
     if kind == "sqlite":
-        return SQLiteStore(tmp_path / "limiter.sqlite3")
+        return SQLiteResultStore(tmp_path / "limiter.sqlite3")
     redis = request.getfixturevalue("redis")
     if redis.proc is None:
         redis.start()
-    return RedisStore(redis.url, namespace=f"lim{secrets.token_hex(4)}", fallback=MemoryStore())
+    return RedisResultStore(redis.url, namespace=f"lim{secrets.token_hex(4)}", fallback=MemoryResultStore())
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
@@ -131,8 +131,8 @@ def test_redis_outage_falls_back_to_the_local_file(tmp_path: Path) -> None:
     pytest.importorskip("redis")
     from amzauth.creators.store import CacheEntry
 
-    fallback = SQLiteStore(tmp_path / "fallback.sqlite3")
-    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", fallback=fallback, socket_timeout=0.2)
+    fallback = SQLiteResultStore(tmp_path / "fallback.sqlite3")
+    store = RedisResultStore(f"redis://127.0.0.1:{free_port()}/0", fallback=fallback, socket_timeout=0.2)
     e = CacheEntry("{}", 1.0, time.time() + 60, time.time() + 120)
     store.put_many([("k", e)])
     assert store.get_many(["k"]) == {"k": e}

@@ -8,11 +8,11 @@ from tests.workers_common import release_together, reported
 
 
 def build_store(spec: dict[str, Any]) -> Any:
-    from amzauth.creators import RedisStore, SQLiteStore
+    from amzauth.creators import RedisResultStore, SQLiteResultStore
 
     if spec["kind"] == "sqlite":
-        return SQLiteStore(spec["path"])
-    return RedisStore(spec["url"], namespace=spec["namespace"], fallback=SQLiteStore(spec["fallback"]))
+        return SQLiteResultStore(spec["path"])
+    return RedisResultStore(spec["url"], namespace=spec["namespace"], fallback=SQLiteResultStore(spec["fallback"]))
 
 
 def _client(spec: dict[str, Any], sandbox_url: str, **kw: Any) -> Any:

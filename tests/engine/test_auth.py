@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from amzauth.engine import AmazonAuth, MemoryStore, TokenManager, token_rejected
+from amzauth.engine import AmazonAuth, MemoryTokenStore, TokenManager, token_rejected
 from tests.engine._profiles import CREATORS_21, CREATORS_31, SPAPI_NA, plan
 from tests.engine.helpers import assert_token_requests
 
@@ -22,7 +22,7 @@ def _manager(sb: Any, base: dict[str, Any] = CREATORS_31) -> TokenManager:
         plan(base, sb.url),
         base["client_secret"],
         refresh_token=base.get("refresh_token"),
-        store=MemoryStore(),
+        store=MemoryTokenStore(),
     )
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from amzauth.engine import AmazonAuth, SQLiteStore, TokenManager
-from amzauth.engine.redis_store import RedisStore
+from amzauth.engine import AmazonAuth, SQLiteTokenStore, TokenManager
+from amzauth.engine.redis_store import RedisTokenStore
 from tests.engine import workers
 from tests.engine._profiles import CREATORS_31, plan
 from tests.engine.helpers import assert_token_requests, token_requests
@@ -95,10 +95,10 @@ def test_redis_killed_mid_run_and_callers_are_still_served(
     sb = roomy_sandbox
     if redis.proc is None:
         redis.start()
-    store = RedisStore(
+    store = RedisTokenStore(
         redis.url,
         namespace=f"kill{secrets.token_hex(4)}",
-        fallback=SQLiteStore(tmp_path / "fb" / "tokens.sqlite3"),
+        fallback=SQLiteTokenStore(tmp_path / "fb" / "tokens.sqlite3"),
         socket_timeout=0.3,
         retry_interval=0.5,
     )

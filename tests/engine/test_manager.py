@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from amzauth.core.retry import RetryPolicy
-from amzauth.engine import MemoryStore, SQLiteStore, TokenManager, manager_for_profile
+from amzauth.engine import MemoryTokenStore, SQLiteTokenStore, TokenManager, manager_for_profile
 from amzauth.errors import NetworkError, TokenError
 from tests.engine._profiles import CREATORS_21, CREATORS_31, CREATORS_31_OLD_SECRET, SPAPI_NA, plan, profile
 from tests.engine.helpers import FakeClock, RecordingSleep, assert_token_requests, token_requests
@@ -25,7 +25,7 @@ def _manager(
     sb: Any, base: dict[str, Any] = CREATORS_31, *, secret: str | None = None, **kw: Any
 ) -> TokenManager:
     p = plan(base, sb.url)
-    kw.setdefault("store", MemoryStore())
+    kw.setdefault("store", MemoryTokenStore())
     refresh = base.get("refresh_token")
     return TokenManager(p, secret or base["client_secret"], refresh_token=refresh, **kw)
 
@@ -102,7 +102,7 @@ def test_windows_are_validated(advisory: float, mandatory: float, lifetime: floa
             advisory=advisory,
             mandatory=mandatory,
             lifetime=lifetime,
-            store=MemoryStore(),
+            store=MemoryTokenStore(),
         )
 
 
@@ -163,7 +163,7 @@ def _early_refresh_turned_away(sb: Any, tmp_path: Path, retry_after: int) -> tup
     sleep = RecordingSleep(clock)
     path = tmp_path / "tokens.sqlite3"
     kw: dict[str, Any] = dict(clock=clock, sleep=sleep, advisory=300, mandatory=60)
-    first = _manager(sb, store=SQLiteStore(path), **kw)
+    first = _manager(sb, store=SQLiteTokenStore(path), **kw)
     t1 = first.get_token()
     sb.add_fault(**LWA, status=503, error="temporarily_unavailable", retry_after=retry_after, times=1)
     clock.t = t1.expires_at - 61  # stale: one early refresh attempt, which Amazon turns away
@@ -172,7 +172,7 @@ def _early_refresh_turned_away(sb: Any, tmp_path: Path, retry_after: int) -> tup
     clock.t = t1.expires_at - 59.5  # inside the mandatory window
 
     def other(**more: Any) -> TokenManager:
-        return _manager(sb, store=SQLiteStore(path), **kw, **more)
+        return _manager(sb, store=SQLiteTokenStore(path), **kw, **more)
 
     return t1, sleep, other
 
@@ -205,7 +205,7 @@ def test_a_remembered_retry_after_longer_than_the_budget_fails_fast(
 def test_invalid_client_fails_fast_for_every_caller(fresh_sandbox: Any, tmp_path: Path) -> None:
     clock = FakeClock()
     sleep = RecordingSleep(clock)
-    store = SQLiteStore(tmp_path / "tokens.sqlite3")
+    store = SQLiteTokenStore(tmp_path / "tokens.sqlite3")
     bad = CREATORS_31_OLD_SECRET  # a rotated-out secret: LwA says invalid_client
     m = _manager(fresh_sandbox, secret=bad, clock=clock, sleep=sleep, store=store)
     with pytest.raises(TokenError) as ei:
@@ -230,7 +230,7 @@ def test_invalid_client_fails_fast_for_every_caller(fresh_sandbox: Any, tmp_path
     assert len(errors) == 32
     assert all(isinstance(e, TokenError) and e.error == "invalid_client" and e.cached_until for e in errors)
     # another process (another manager on the same store) also fails fast from the store
-    other = _manager(fresh_sandbox, secret=bad, clock=clock, store=SQLiteStore(tmp_path / "tokens.sqlite3"))
+    other = _manager(fresh_sandbox, secret=bad, clock=clock, store=SQLiteTokenStore(tmp_path / "tokens.sqlite3"))
     with pytest.raises(TokenError) as ei2:
         other.get_token()
     assert ei2.value.cached_until is not None
@@ -330,7 +330,7 @@ def test_unreachable_endpoint_is_a_network_error() -> None:
     m = TokenManager(
         plan(CREATORS_31, f"http://127.0.0.1:{free_port()}"),
         CREATORS_31["client_secret"],
-        store=MemoryStore(),
+        store=MemoryTokenStore(),
         sleep=RecordingSleep(),
         timeout=1,
     )
@@ -341,7 +341,7 @@ def test_unreachable_endpoint_is_a_network_error() -> None:
 
 # ---- keys -----------------------------------------------------------------------------------
 def test_changed_secret_or_version_never_reuses_the_old_entry(fresh_sandbox: Any, tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "tokens.sqlite3")
+    store = SQLiteTokenStore(tmp_path / "tokens.sqlite3")
     first = _manager(fresh_sandbox, store=store).get_token()
     same = _manager(fresh_sandbox, store=store).get_token()
     assert same.access_token == first.access_token and same.source == "sqlite"
@@ -357,7 +357,7 @@ def test_changed_secret_or_version_never_reuses_the_old_entry(fresh_sandbox: Any
 
 
 def test_keys_never_contain_the_secret(fresh_sandbox: Any, tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "tokens.sqlite3")
+    store = SQLiteTokenStore(tmp_path / "tokens.sqlite3")
     m = _manager(fresh_sandbox, store=store)
     m.get_token()
     raw = (tmp_path / "tokens.sqlite3").read_bytes()
@@ -371,7 +371,7 @@ def test_keys_never_contain_the_secret(fresh_sandbox: Any, tmp_path: Path) -> No
 
 # ---- invalidate / clear / skew ---------------------------------------------------------------
 def test_invalidate_refreshes_once(fresh_sandbox: Any, tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "tokens.sqlite3")
+    store = SQLiteTokenStore(tmp_path / "tokens.sqlite3")
     m = _manager(fresh_sandbox, store=store)
     t1 = m.get_token()
     m.invalidate("Atza|not-the-current-token")  # someone else's stale news: nothing happens
@@ -380,13 +380,13 @@ def test_invalidate_refreshes_once(fresh_sandbox: Any, tmp_path: Path) -> None:
     t2 = m.get_token()
     assert t2.access_token != t1.access_token and t2.source == "network"
     # a second manager sharing the store sees the new token, never the rejected one
-    other = _manager(fresh_sandbox, store=SQLiteStore(tmp_path / "tokens.sqlite3"))
+    other = _manager(fresh_sandbox, store=SQLiteTokenStore(tmp_path / "tokens.sqlite3"))
     assert other.get_token().access_token == t2.access_token
     assert_token_requests(fresh_sandbox, 2)
 
 
 def test_clear_forgets_memory_and_store(fresh_sandbox: Any, tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "tokens.sqlite3")
+    store = SQLiteTokenStore(tmp_path / "tokens.sqlite3")
     m = _manager(fresh_sandbox, store=store)
     m.get_token()
     assert m.clear() == 1
@@ -418,7 +418,7 @@ def test_cognito_manager(fresh_sandbox: Any) -> None:
 
 # ---- in-process fan-out -----------------------------------------------------------------------
 def test_threads_cold_start_make_one_request(fresh_sandbox: Any, tmp_path: Path) -> None:
-    m = _manager(fresh_sandbox, store=SQLiteStore(tmp_path / "tokens.sqlite3"))
+    m = _manager(fresh_sandbox, store=SQLiteTokenStore(tmp_path / "tokens.sqlite3"))
     barrier = threading.Barrier(64)
     got: list[str] = []
 
@@ -440,14 +440,14 @@ async def test_thousand_tasks_make_one_request(
     fresh_sandbox: Any, tmp_path: Path, kind: str, request: pytest.FixtureRequest
 ) -> None:
     if kind == "redis":
-        from amzauth.engine.redis_store import RedisStore
+        from amzauth.engine.redis_store import RedisTokenStore
 
         server = request.getfixturevalue("redis")
         if server.proc is None:
             server.start()
-        store: Any = RedisStore(server.url, namespace=f"a{id(tmp_path)}", fallback=MemoryStore())
+        store: Any = RedisTokenStore(server.url, namespace=f"a{id(tmp_path)}", fallback=MemoryTokenStore())
     else:
-        store = SQLiteStore(tmp_path / "tokens.sqlite3")
+        store = SQLiteTokenStore(tmp_path / "tokens.sqlite3")
     m = _manager(fresh_sandbox, store=store)
     tokens = await asyncio.gather(*(m.aget_token() for _ in range(1000)))
     assert len({t.access_token for t in tokens}) == 1

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from amzauth.core.tokens import Token
-from amzauth.engine import MemoryStore, NegativeEntry, SQLiteStore, TokenStore
-from amzauth.engine.redis_store import RedisStore
+from amzauth.engine import MemoryTokenStore, NegativeEntry, SQLiteTokenStore, TokenStore
+from amzauth.engine.redis_store import RedisTokenStore
 from amzauth.errors import TokenError
 from tests.support import free_port
 
@@ -38,16 +38,16 @@ def _token(n: int = 1, now: float | None = None, life: float = 3600.0) -> Token:
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TokenStore]:
     if request.param == "memory":
-        yield MemoryStore()
+        yield MemoryTokenStore()
     elif request.param == "sqlite":
-        s = SQLiteStore(tmp_path / "cache" / "tokens.sqlite3")
+        s = SQLiteTokenStore(tmp_path / "cache" / "tokens.sqlite3")
         yield s
         s.close()
     else:
         server = request.getfixturevalue("redis")
         if server.proc is None:
             server.start()
-        r = RedisStore(server.url, namespace=f"t{secrets.token_hex(4)}", fallback=MemoryStore())
+        r = RedisTokenStore(server.url, namespace=f"t{secrets.token_hex(4)}", fallback=MemoryTokenStore())
         yield r
         r.close()
 
@@ -171,7 +171,7 @@ async def test_async_twins(store: TokenStore) -> None:
 # ---- SQLite ------------------------------------------------------------------------------------
 def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "fresh" / "dir" / "tokens.sqlite3"
-    s = SQLiteStore(path)
+    s = SQLiteTokenStore(path)
     s.save("k", _token(), time.time())
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
@@ -185,7 +185,7 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
 
 
 def test_sqlite_default_path_is_under_the_user_cache_dir() -> None:
-    s = SQLiteStore()
+    s = SQLiteTokenStore()
     assert s.path.name == "tokens.sqlite3"
     assert s.path.parent.name == "amzauth"
     assert str(s.path).startswith(os.environ["XDG_CACHE_HOME"])
@@ -195,7 +195,7 @@ def test_sqlite_tightens_a_loose_existing_file(tmp_path: Path) -> None:
     path = tmp_path / "tokens.sqlite3"
     path.touch(mode=0o644)
     os.chmod(path, 0o644)
-    s = SQLiteStore(path)
+    s = SQLiteTokenStore(path)
     s.load("k")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     s.close()
@@ -203,7 +203,7 @@ def test_sqlite_tightens_a_loose_existing_file(tmp_path: Path) -> None:
 
 def test_two_sqlite_handles_share_one_file(tmp_path: Path) -> None:
     path = tmp_path / "tokens.sqlite3"
-    a, b = SQLiteStore(path), SQLiteStore(path)
+    a, b = SQLiteTokenStore(path), SQLiteTokenStore(path)
     t = _token()
     a.save("k", t, time.time())
     got = b.load("k")
@@ -222,7 +222,7 @@ def test_redis_keys_are_namespaced_and_expire(redis: Any) -> None:
     if redis.proc is None:
         redis.start()
     ns = f"ns{secrets.token_hex(3)}"
-    s = RedisStore(redis.url, namespace=ns, fallback=MemoryStore())
+    s = RedisTokenStore(redis.url, namespace=ns, fallback=MemoryTokenStore())
     now = time.time()
     s.save("tok:abc", _token(life=120, now=now), now)
     s.save_negative("tok:abc", NegativeEntry(until=now + 30, message="m"), now)
@@ -239,8 +239,8 @@ def test_redis_keys_are_namespaced_and_expire(redis: Any) -> None:
 
 
 def test_redis_down_falls_back_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
-    fallback = MemoryStore()
-    s = RedisStore(f"redis://127.0.0.1:{free_port()}/0", fallback=fallback, socket_timeout=0.2)
+    fallback = MemoryTokenStore()
+    s = RedisTokenStore(f"redis://127.0.0.1:{free_port()}/0", fallback=fallback, socket_timeout=0.2)
     caplog.set_level(logging.WARNING, logger="amzauth")
     t = _token()
     s.save("k", t, time.time())
@@ -261,7 +261,7 @@ def test_the_default_cache_dir_is_made_private() -> None:
     d = default_cache_dir()
     d.mkdir(parents=True, exist_ok=True)
     os.chmod(d, 0o755)  # created earlier by something else, world-readable
-    s = SQLiteStore()
+    s = SQLiteTokenStore()
     s.load("k")
     assert stat.S_IMODE(os.stat(d).st_mode) == 0o700
     s.close()

@@ -9,14 +9,14 @@ from tests.workers_common import release_together, reported, run_threads
 
 
 def build_store(spec: dict[str, Any]) -> Any:
-    from amzauth.engine import MemoryStore, SQLiteStore
-    from amzauth.engine.redis_store import RedisStore
+    from amzauth.engine import MemoryTokenStore, SQLiteTokenStore
+    from amzauth.engine.redis_store import RedisTokenStore
 
     if spec["kind"] == "sqlite":
-        return SQLiteStore(spec["path"])
+        return SQLiteTokenStore(spec["path"])
     if spec["kind"] == "redis":
-        return RedisStore(spec["url"], namespace=spec["namespace"], fallback=SQLiteStore(spec["fallback"]))
-    return MemoryStore()
+        return RedisTokenStore(spec["url"], namespace=spec["namespace"], fallback=SQLiteTokenStore(spec["fallback"]))
+    return MemoryTokenStore()
 
 
 def cold_start(spec: dict[str, Any], sandbox_url: str, threads: int, barrier: Any, out: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from amzauth.config import ConfigError, profile_from_mapping
-from amzauth.core.marketplaces import MARKETPLACES, find_marketplace
+from amzauth.config.marketplaces import MARKETPLACES, find_marketplace
 from amzauth.core.plan import build_plan
 
 SECRET = "amzn1.oa2-cs.v1.routingtablesecret1"
@@ -92,7 +92,7 @@ def test_plan_matches_official_sdk(version: str) -> None:
 
 @pytest.mark.parametrize("mp", MARKETPLACES, ids=lambda m: m.country)
 def test_every_marketplace_by_host_country_and_id(mp: object) -> None:
-    from amzauth.core.marketplaces import Marketplace
+    from amzauth.config.marketplaces import Marketplace
 
     assert isinstance(mp, Marketplace)
     for key in (mp.host, mp.country, mp.country.lower(), mp.marketplace_id):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amzauth.core.redact import Secret, fingerprint, redact, redact_mapping, scrub, scrub_headers
+from amzauth.config.redact import Secret, fingerprint, redact, redact_mapping, scrub, scrub_headers
 
 
 @pytest.mark.parametrize(

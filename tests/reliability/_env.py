@@ -23,9 +23,9 @@ from amzauth.core.plan import build_plan
 from amzauth.core.retry import RetryPolicy
 from amzauth.core.tokens import Token
 from amzauth.creators import CreatorsClient
-from amzauth.creators import SQLiteStore as ResultSQLiteStore
+from amzauth.creators import SQLiteResultStore as ResultSQLiteStore
 from amzauth.creators.store import CacheEntry
-from amzauth.engine import AmazonAuth, SQLiteStore, TokenManager, TokenStore
+from amzauth.engine import AmazonAuth, SQLiteTokenStore, TokenManager, TokenStore
 from amzauth.sandbox.world import World, demo_world
 from tests.support import register_secret
 
@@ -111,7 +111,7 @@ class Ctx:
         self.tmp = tmp
         self.redis = redis
         self.cache_dir = tmp / "cache"
-        self.token_store = SQLiteStore(self.cache_dir / "tokens.sqlite3")
+        self.token_store = SQLiteTokenStore(self.cache_dir / "tokens.sqlite3")
         self.result_store = ResultSQLiteStore(self.cache_dir / "creators.sqlite3")
         self.sleep = RecordingSleep()
         self.tokens: list[str] = []

@@ -23,9 +23,9 @@ import pytest
 
 from amzauth.core.tokens import MAX_LIFETIME, Token
 from amzauth.creators import AccessDenied, AssociateNotEligible, CreatorsClient, CreatorsServerError
-from amzauth.creators import RedisStore as ResultRedisStore
-from amzauth.creators import SQLiteStore as ResultSQLiteStore
-from amzauth.engine import MemoryStore, RedisStore, SQLiteStore, TokenManager, TokenStore
+from amzauth.creators import RedisResultStore as ResultRedisStore
+from amzauth.creators import SQLiteResultStore as ResultSQLiteStore
+from amzauth.engine import MemoryTokenStore, RedisTokenStore, SQLiteTokenStore, TokenManager, TokenStore
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
 from tests.leakscan import scan_text
 from tests.reliability._env import (
@@ -568,7 +568,7 @@ def _sqlite_locked_briefly(ctx: Ctx) -> str:
 )
 def _sqlite_locked_long(ctx: Ctx) -> str:
     p = creators_profile(ctx.sb.url)
-    tstore = SQLiteStore(ctx.token_store.path, busy_timeout=0.5)
+    tstore = SQLiteTokenStore(ctx.token_store.path, busy_timeout=0.5)
     rstore = ResultSQLiteStore(ctx.result_store.path, busy_timeout=0.5)
     try:
         with (
@@ -632,9 +632,9 @@ def _sqlite_unwritable(ctx: Ctx) -> str:
     return f"served (1 token request, {items(len(res.items))}) without a store"
 
 
-def _redis_store(ctx: Ctx, fallback: TokenStore | None = None) -> RedisStore:
+def _redis_store(ctx: Ctx, fallback: TokenStore | None = None) -> RedisTokenStore:
     """A Redis token store on the row's redis-server; its fallback is the SQLite token store unless named."""
-    return RedisStore(
+    return RedisTokenStore(
         ctx.redis.url, namespace="reliability", fallback=fallback or ctx.token_store, retry_interval=0.5
     )
 
@@ -679,7 +679,7 @@ def _redis_restarted(ctx: Ctx) -> str:
         ctx.redis.start()
         assert first.get_token().access_token == tok.access_token
         n_before = len(ctx.token_log())
-        served_token(ctx, store=_redis_store(ctx, MemoryStore()))
+        served_token(ctx, store=_redis_store(ctx, MemoryTokenStore()))
         assert len(ctx.token_log()) == n_before + 1 == 2
     finally:
         store.close()

@@ -25,8 +25,8 @@ import pytest
 
 from amzauth.core.tokens import Token
 from amzauth.creators.store import CacheEntry
-from amzauth.creators.store import SQLiteStore as ResultStore
-from amzauth.engine import SQLiteStore
+from amzauth.creators.store import SQLiteResultStore as ResultStore
+from amzauth.engine import SQLiteTokenStore
 from tests.support import register_secret
 
 
@@ -53,7 +53,7 @@ def _token(i: int) -> Token:
 
 # ---- modes ---------------------------------------------------------------------------------------------
 def test_token_store_is_private_under_any_umask(open_umask: None) -> None:
-    store = SQLiteStore()  # the default path under the (isolated) user cache dir
+    store = SQLiteTokenStore()  # the default path under the (isolated) user cache dir
     try:
         store.save("k", _token(1), time.time())
         assert store.load("k") is not None
@@ -72,7 +72,7 @@ def test_token_store_tightens_its_own_cache_dir(open_umask: None) -> None:
     d = default_cache_dir()
     d.mkdir(parents=True, mode=0o755)
     os.chmod(d, 0o755)
-    store = SQLiteStore()
+    store = SQLiteTokenStore()
     try:
         store.save("k", _token(2), time.time())
     finally:
@@ -82,11 +82,11 @@ def test_token_store_tightens_its_own_cache_dir(open_umask: None) -> None:
 
 def test_token_store_file_made_readable_is_made_private_again(tmp_path: Path, open_umask: None) -> None:
     path = tmp_path / "private" / "tokens.sqlite3"
-    store = SQLiteStore(path)
+    store = SQLiteTokenStore(path)
     store.save("k", _token(3), time.time())
     store.close()
     os.chmod(path, 0o644)
-    again = SQLiteStore(path)
+    again = SQLiteTokenStore(path)
     try:
         assert again.load("k") is not None
         assert mode(path) == 0o600
@@ -108,7 +108,7 @@ def test_result_store_is_private_under_any_umask(open_umask: None) -> None:
 
 
 def test_refresh_token_file_is_private_under_any_umask(open_umask: None) -> None:
-    from amzauth.spapi.storage import FileTokenStorage
+    from amzauth.config.storage import FileTokenStorage
 
     storage = FileTokenStorage()  # the default path under the (isolated) user config dir
     token = "Atzr|IwEBfilemodesrefresh" + "0" * 40
@@ -171,7 +171,7 @@ def _race(write: Callable[[int], None], read: Callable[[], Any], valid: Callable
 
 
 def test_refresh_token_file_writes_are_atomic(tmp_path: Path) -> None:
-    from amzauth.spapi.storage import FileTokenStorage
+    from amzauth.config.storage import FileTokenStorage
 
     storage = FileTokenStorage(tmp_path / "amzauth" / "credentials" / "tokens.json")
     big = "n" * 200_000  # a large document makes a torn write likely if the write path allowed one
@@ -216,14 +216,14 @@ def test_console_profiles_file_writes_are_atomic(tmp_path: Path) -> None:
 
 def test_sqlite_store_readers_in_another_process_never_see_a_partial_token(tmp_path: Path) -> None:
     path = tmp_path / "tokens.sqlite3"
-    store = SQLiteStore(path)
+    store = SQLiteTokenStore(path)
     tokens = [_token(10 + i) for i in range(5)]
     store.save("k", tokens[0], time.time())
     code = textwrap.dedent(
         f"""
         import json, sys, time
-        from amzauth.engine import SQLiteStore
-        store = SQLiteStore({str(path)!r})
+        from amzauth.engine import SQLiteTokenStore
+        store = SQLiteTokenStore({str(path)!r})
         valid = set(json.loads(sys.argv[1]))
         reads = bad = 0
         print("ready", flush=True)

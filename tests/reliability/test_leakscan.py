@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from amzauth.core.redact import redact
+from amzauth.config.redact import redact
 from amzauth.sandbox.world import demo_world
 from tests.leakscan import exempt_reason, scan_files, scan_text
 from tests.support import KNOWN_TEST_SECRETS

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from amzauth.core.marketplaces import MARKETPLACES, SELLER_CENTRAL_BY_REGION
+from amzauth.config.marketplaces import MARKETPLACES, SELLER_CENTRAL_BY_REGION
 from tests.sandbox._wire import (
     FormParser,
     app,

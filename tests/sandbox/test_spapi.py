@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from amzauth.core.marketplaces import BY_COUNTRY
+from amzauth.config.marketplaces import BY_COUNTRY
 from tests.sandbox._wire import (
     D_INVALID,
     D_MISSING,

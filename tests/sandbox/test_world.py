@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from amzauth.core.marketplaces import BY_HOST
+from amzauth.config.marketplaces import BY_HOST
 from amzauth.sandbox.world import World, WorldError, demo_world, load_world
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "sandbox-world.example.toml"

@@ -12,13 +12,14 @@ import httpx
 import pytest
 
 from amzauth.config import ConfigError
+from amzauth.config.profiles import resolve_profile
+from amzauth.config.storage import FileTokenStorage, default_token_file
 from amzauth.spapi import SPAPIClient
 from amzauth.spapi.authorize import authorize
 from amzauth.spapi.callback import CallbackServer, callback_target, client_allowed
 from amzauth.spapi.consent import build_consent
 from amzauth.spapi.errors import AuthorizationTimeout, CodeExchangeError, ConsentError, StateMismatch
 from amzauth.spapi.exchange import aexchange_callback, exchange_callback
-from amzauth.spapi.storage import FileTokenStorage, default_token_file, resolve_profile
 from tests.spapi._support import NA_SELLER, Robot, confirm_consent, make_profile, replace_param
 from tests.support import assert_no_secrets, free_port, register_secret
 

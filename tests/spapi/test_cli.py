@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from amzauth.spapi.storage import default_token_file
+from amzauth.config.storage import default_token_file
 from tests.spapi._support import (
     EU_REFRESH,
     NA_SELLER,

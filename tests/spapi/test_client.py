@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from amzauth.engine import MemoryStore
+from amzauth.engine import MemoryTokenStore
 from amzauth.spapi import (
     NOTIFICATIONS_SCOPE,
     AsyncSPAPIClient,
@@ -33,7 +33,7 @@ CB = "https://example.com/amazon/callback"
 
 def _client(sandbox: Any, **kw: Any) -> SPAPIClient:
     changes = {"refresh_token": NA_REFRESH, **kw.pop("profile", {})}
-    kw.setdefault("store", MemoryStore())  # a private token cache per client: tests stay independent
+    kw.setdefault("store", MemoryTokenStore())  # a private token cache per client: tests stay independent
     return SPAPIClient(make_profile(sandbox.url, CB, **changes), **kw)
 
 
@@ -243,7 +243,7 @@ def test_bare_403_on_an_operation_is_told_apart_by_a_role_free_probe(fresh_sandb
 async def test_async_client_probes_the_same_way(fresh_sandbox: Any) -> None:
     prof = make_profile(fresh_sandbox.url, CB, **INVENTORY_APP, region="eu", marketplace="A1PA6795UKMFR9",
                         refresh_token=EU_INVENTORY_REFRESH)  # fmt: skip
-    async with AsyncSPAPIClient(prof, store=MemoryStore()) as sp:
+    async with AsyncSPAPIClient(prof, store=MemoryTokenStore()) as sp:
         with pytest.raises(Unauthorized) as ei:
             await sp.search_catalog("kettle")
     assert ei.value.diagnosis is not None and ei.value.diagnosis["cause"] == "spapi-missing-role"
@@ -292,7 +292,7 @@ def test_quota_budget_exhausted_raises_quota_exceeded(fresh_sandbox: Any) -> Non
 
 def test_grantless_client_and_scope_cache(fresh_sandbox: Any) -> None:
     prof = make_profile(fresh_sandbox.url, CB)
-    with SPAPIClient.grantless(prof, NOTIFICATIONS_SCOPE, store=MemoryStore()) as sp:
+    with SPAPIClient.grantless(prof, NOTIFICATIONS_SCOPE, store=MemoryTokenStore()) as sp:
         assert sp.request("GET", "/notifications/v1/destinations") == {"payload": []}
         assert sp.request("GET", "/notifications/v1/destinations") == {"payload": []}
         with pytest.raises(InvalidInput):
@@ -304,7 +304,7 @@ def test_grantless_client_and_scope_cache(fresh_sandbox: Any) -> None:
 async def test_async_client(fresh_sandbox: Any) -> None:
     _roomy(fresh_sandbox)
     prof = make_profile(fresh_sandbox.url, CB, refresh_token=NA_REFRESH)
-    async with AsyncSPAPIClient(prof, store=MemoryStore()) as sp:
+    async with AsyncSPAPIClient(prof, store=MemoryTokenStore()) as sp:
         import asyncio
 
         results = await asyncio.gather(*(sp.marketplace_participations() for _ in range(10)))

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from amzauth.config import ConfigError
-from amzauth.core.marketplaces import SELLER_CENTRAL_BY_REGION, VENDOR_CENTRAL_BY_REGION, find_marketplace
+from amzauth.config.marketplaces import SELLER_CENTRAL_BY_REGION, VENDOR_CENTRAL_BY_REGION, find_marketplace
 from amzauth.spapi.consent import (
     build_consent,
     check_consent,

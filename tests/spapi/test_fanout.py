@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from amzauth.config.storage import save_refresh_token
 from amzauth.spapi.consent import build_consent
 from amzauth.spapi.exchange import exchange_callback
-from amzauth.spapi.storage import save_refresh_token
 from tests.spapi import workers
 from tests.spapi._support import CLIENT_ID, app_values, confirm_consent, make_profile, world_with
 from tests.support import register_secret

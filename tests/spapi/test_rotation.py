@@ -149,12 +149,12 @@ def test_rotation_needs_the_grantless_scope(fresh_sandbox: Any) -> None:
         if app["client_id"] == CLIENT_ID:
             app["grantless_scopes"] = ["sellingpartnerapi::notifications"]
     fresh_sandbox.set_world(world)
-    from amzauth.engine import MemoryStore
+    from amzauth.engine import MemoryTokenStore
     from amzauth.errors import TokenError
 
     prof = profile_from_mapping(app_values(fresh_sandbox.url, CB))
     with (
-        SPAPIClient.grantless(prof, ROTATION_SCOPE, store=MemoryStore()) as sp,
+        SPAPIClient.grantless(prof, ROTATION_SCOPE, store=MemoryTokenStore()) as sp,
         pytest.raises(TokenError) as ei,
     ):
         sp.rotate_client_secret()

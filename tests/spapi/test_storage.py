@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 
 from amzauth.config import ConfigError, load_profile
-from amzauth.spapi.errors import StorageError
-from amzauth.spapi.storage import (
+from amzauth.config.profiles import resolve_profile
+from amzauth.config.storage import (
     FileTokenStorage,
     default_token_file,
     keyring_available,
     load_refresh_token,
-    resolve_profile,
     save_refresh_token,
     storage_for,
 )
+from amzauth.spapi.errors import StorageError
 from amzauth.spapi.tomledit import edit_profile_text, set_profile_values
 from tests.spapi._support import CLIENT_ID, make_profile
 from tests.support import register_secret
@@ -150,7 +150,7 @@ def test_os_keyring_when_a_backend_is_available(monkeypatch: pytest.MonkeyPatch)
     keyring = pytest.importorskip("keyring")
     from keyring.backend import KeyringBackend
 
-    from amzauth.spapi.storage import KEYRING_SERVICE, reset_keyring_probe, storage_key
+    from amzauth.config.storage import KEYRING_SERVICE, reset_keyring_probe, storage_key
 
     class MemoryKeyring(KeyringBackend):
         priority = 1  # type: ignore[assignment]

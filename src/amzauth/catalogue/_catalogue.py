@@ -530,3 +530,12 @@ def load_catalogue() -> Catalogue:
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{_DATA_FILE} is not valid TOML: {exc}") from None
     return parse_catalogue(data)
+
+
+def explain(code: object) -> Entry | None:
+    """The catalogue entry for an error code, reason, status or pasted message, or an error raised by amzauth.
+
+    ``amzauth.explain(exc)`` uses the error's ``code``; None when nothing matches (no guessing).
+    """
+    text = code if isinstance(code, str) else str(getattr(code, "code", code))
+    return load_catalogue().lookup(text)

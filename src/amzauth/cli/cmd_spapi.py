@@ -144,7 +144,7 @@ def _headless() -> bool:
 
 def _report_authorized(result: Any, prof: Profile, json_out: bool) -> None:
     """What ``authorize`` and ``exchange`` print once the refresh token is stored."""
-    from amzauth.core.redact import redact
+    from amzauth.config.redact import redact
 
     if json_out:
         emit_json(result.to_dict())

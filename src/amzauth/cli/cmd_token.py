@@ -43,7 +43,7 @@ def token(
 ) -> None:
     """Get an access token for the profile, through the cache (or --clear it)."""
     from amzauth.config import ConfigError, load_profile
-    from amzauth.core.redact import redact
+    from amzauth.config.redact import redact
     from amzauth.engine import clear_profile, manager_for_profile
     from amzauth.errors import NetworkError, TokenError
 

@@ -7,6 +7,7 @@ from amzauth.config.profiles import (
     find_config_file,
     list_profiles,
     load_profile,
+    profile_from_keywords,
     profile_from_mapping,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "find_config_file",
     "list_profiles",
     "load_profile",
+    "profile_from_keywords",
     "profile_from_mapping",
 ]

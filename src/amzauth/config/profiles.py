@@ -7,15 +7,17 @@ those three costs users an afternoon.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from amzauth.core.redact import Secret, redact
+from amzauth.config.redact import Secret, redact
+from amzauth.errors import ConfigError as ConfigError  # its old home: kept importable
 
 COMMON_KEYS: Final = frozenset(
     {
@@ -61,36 +63,6 @@ BOOL_KEYS: Final = frozenset({"draft", "vendor"})
 STORES: Final = ("sqlite", "redis", "memory")
 # Environment names that configure the lookup itself, not profile keys.
 _RESERVED_ENV: Final = frozenset({"AMZAUTH_CONFIG", "AMZAUTH_PROFILE"})
-
-
-class ConfigError(Exception):
-    """A profile cannot be used as written. Carries the key, profile and file it is about."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        key: str | None = None,
-        profile: str | None = None,
-        file: str | None = None,
-        fix: str | None = None,
-    ) -> None:
-        self.key = key
-        self.profile = profile
-        self.file = file
-        self.fix = fix
-        where = []
-        if key:
-            where.append(f"key {key!r}")
-        if profile:
-            where.append(f"profile {profile!r}")
-        if file:
-            where.append(f"file {file}")
-        text = message + (f" ({', '.join(where)})" if where else "")
-        if fix:
-            text += f"; fix: {fix}"
-        self.message = message
-        super().__init__(text)
 
 
 @dataclass(frozen=True)
@@ -268,17 +240,85 @@ def load_profile(name: str | None = None, config: str | None = None) -> Profile:
     return resolve_stored(profile_from_mapping(table, name=pname, file=file, env=True))
 
 
-def resolve_stored(profile: Profile) -> Profile:
-    """Swap ``refresh_token = "stored:<selling_partner_id>"`` for the token ``spapi authorize`` stored.
+def resolve_stored(profile: Profile, *, path: str | Path | None = None) -> Profile:
+    """The profile with ``refresh_token = "stored:<id>"`` replaced by the stored token.
 
-    The store (OS keyring or a 0600 file) is only touched for such references.
+    Raises ConfigError naming refresh_token when nothing is stored under that reference.
     """
-    ref = profile.secret("refresh_token")
-    if not (ref and ref.startswith("stored:")):
-        return profile
-    from amzauth.spapi.storage import resolve_profile
+    from amzauth.config.storage import STORED_PREFIX, is_stored_reference, load_refresh_token
+    from amzauth.errors import StorageError
 
-    return resolve_profile(profile)
+    ref = profile.secret("refresh_token")
+    if not is_stored_reference(ref):
+        return profile
+    assert ref is not None
+    spid = ref[len(STORED_PREFIX) :].strip()
+    region = profile.get("region")
+    if not region and profile.get("marketplace"):
+        from amzauth.config.marketplaces import find_marketplace
+
+        mp = find_marketplace(str(profile.get("marketplace")))
+        if mp is None:
+            raise ConfigError(
+                f"unknown marketplace {profile.get('marketplace')!r}",
+                key="marketplace",
+                profile=profile.name,
+                file=profile.file,
+                fix='use a country code such as "US" or a host such as "www.amazon.com"',
+            )
+        region = mp.region
+    client_id = str(profile.get("client_id") or "")
+    try:
+        token = load_refresh_token(client_id, str(region or ""), spid, path=path) if spid else None
+    except StorageError as exc:
+        raise ConfigError(
+            str(exc), key="refresh_token", profile=profile.name, file=profile.file, fix="see the message"
+        ) from None
+    if not token:
+        raise ConfigError(
+            f"no stored refresh token for selling partner {spid!r} of this app in region {region!r}",
+            key="refresh_token",
+            profile=profile.name,
+            file=profile.file,
+            fix=f"run `amzauth spapi authorize --profile {profile.name}`",
+        )
+    resolved = profile.replace(refresh_token=token)
+    sources = dict(resolved.sources)
+    sources["refresh_token"] = ref
+    return Profile(resolved.name, resolved.file, resolved.values, sources)
+
+
+# The name amzauth.spapi exports.
+resolve_profile = resolve_stored
+
+
+# The name of a profile built from keyword arguments (no file).
+KEYWORDS_PROFILE: Final = "arguments"
+
+
+def profile_from_keywords(
+    api: str, values: Mapping[str, object], keywords: Mapping[str, str] | None = None
+) -> Profile:
+    """A profile from a client's keyword arguments: no file, no environment, the same checks as a file.
+
+    ``None`` values are left out; a bad value raises :class:`ConfigError` naming the keyword
+    (``keywords`` maps a profile key to the keyword that set it, e.g. credential_version -> version).
+    """
+    table = {"api": api, **{k: v for k, v in values.items() if v is not None}}
+    with keyword_errors(keywords or {}):
+        return profile_from_mapping(table, name=KEYWORDS_PROFILE)
+
+
+@contextlib.contextmanager
+def keyword_errors(keywords: Mapping[str, str]) -> Iterator[None]:
+    """Re-raise a ConfigError about a profile key as one about the keyword argument that set it."""
+    try:
+        yield
+    except ConfigError as exc:
+        keyword = keywords.get(exc.key or "")
+        if keyword is None:
+            raise
+        raise ConfigError(exc.message, key=keyword, fix=exc.fix) from None
 
 
 def profile_from_mapping(

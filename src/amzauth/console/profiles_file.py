@@ -29,7 +29,7 @@ from amzauth.config.profiles import (
     config_search_paths,
     find_config_file,
 )
-from amzauth.core.redact import redact
+from amzauth.config.redact import redact
 
 NAME_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _BARE_KEY: Final = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from amzauth.config.profiles import ConfigError, Profile
-from amzauth.core.redact import redact
+from amzauth.config.redact import redact
 
 if TYPE_CHECKING:
     from amzauth.console.profiles_file import ProfilesFile
@@ -33,9 +33,9 @@ class FlowError(Exception):
 def available() -> bool:
     """Whether the SP-API authorization library is installed in this build."""
     try:
+        import amzauth.config.storage
         import amzauth.spapi.consent
-        import amzauth.spapi.exchange
-        import amzauth.spapi.storage  # noqa: F401
+        import amzauth.spapi.exchange  # noqa: F401
     except ImportError:
         return False
     return True
@@ -170,10 +170,10 @@ class PendingFlows:
                 message=f"Profile {flow.profile} cannot be read any more.",
                 field="none",
             )
+        from amzauth.config.storage import save_refresh_token
         from amzauth.errors import AmzAuthError
         from amzauth.spapi.errors import AuthorizationError
         from amzauth.spapi.exchange import exchange_callback
-        from amzauth.spapi.storage import save_refresh_token
 
         try:
             auth = exchange_callback(dict(query), flow.consent, source=profile)
@@ -238,8 +238,8 @@ def stored_sellers(profiles: ProfilesFile, flows: PendingFlows, name: str) -> li
     client_id = table.get("client_id")
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     if available():
+        from amzauth.config.storage import FileTokenStorage, load_refresh_token
         from amzauth.spapi.errors import StorageError
-        from amzauth.spapi.storage import FileTokenStorage, load_refresh_token
 
         try:
             entries = FileTokenStorage().entries()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Final
 
+from amzauth.config.marketplaces import Region
 from amzauth.core.inspect import Finding, classify_client_id, classify_secret
-from amzauth.core.marketplaces import Region
 from amzauth.core.plan import COGNITO_SCOPE, GRANTLESS_SCOPES, LWA_SCOPE, Plan, family_for_version
 
 SKEW_LIMIT: Final = 300.0  # seconds: beyond this, "expired" answers are blamed on the clock

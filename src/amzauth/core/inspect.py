@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
 
+from amzauth.config.marketplaces import find_marketplace
 from amzauth.config.profiles import Profile
-from amzauth.core.marketplaces import find_marketplace
 from amzauth.core.plan import (
     COGNITO_SCOPE,
     LWA_SCOPE,

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
-from amzauth.config.profiles import ConfigError, Profile
-from amzauth.core.marketplaces import (
+from amzauth.config.marketplaces import (
     AWS_REGION_BY_REGION,
     BY_COUNTRY,
     LWA_HOST_BY_REGION,
@@ -26,7 +25,8 @@ from amzauth.core.marketplaces import (
     Region,
     find_marketplace,
 )
-from amzauth.core.redact import fingerprint
+from amzauth.config.profiles import ConfigError, Profile
+from amzauth.config.redact import fingerprint
 
 Family = Literal["cognito", "lwa"]
 BodyFormat = Literal["form", "json"]

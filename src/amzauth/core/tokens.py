@@ -28,9 +28,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
 
+from amzauth.config.redact import redact, redact_mapping, scrub_headers
 from amzauth.core.plan import Plan
-from amzauth.core.redact import redact, redact_mapping, scrub_headers
-from amzauth.errors import TokenError
+from amzauth.errors import TokenError, token_error
 
 DEFAULT_LIFETIME: Final = 3600.0  # [doc] Amazon tokens live one hour; used when expires_in is absent
 MAX_LIFETIME: Final = 86400.0  # [rule] clamp for absurd expires_in values
@@ -89,7 +89,7 @@ def redacted_body(body: bytes) -> str:
 
 
 def _sensitive(key: str) -> bool:
-    from amzauth.core.redact import SENSITIVE_KEYS
+    from amzauth.config.redact import SENSITIVE_KEYS
 
     return key.lower() in SENSITIVE_KEYS
 
@@ -301,7 +301,7 @@ def parse_token_response(
         retryable: bool = status_retryable,
         code: str | None = None,
     ) -> TokenError:
-        return TokenError(
+        return token_error(
             message,
             status=status,
             error=error,

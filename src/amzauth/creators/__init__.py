@@ -28,7 +28,12 @@ from amzauth.creators.models import (
     SearchResult,
     VariationsResult,
 )
-from amzauth.creators.store import MemoryStore, RedisStore, ResultStore, SQLiteStore
+from amzauth.creators.store import MemoryResultStore, RedisResultStore, ResultStore, SQLiteResultStore
+
+# Old names (not in __all__), kept importable.
+from amzauth.creators.store import MemoryStore as MemoryStore
+from amzauth.creators.store import RedisStore as RedisStore
+from amzauth.creators.store import SQLiteStore as SQLiteStore
 
 __all__ = [
     "AsyncCreatorsClient",
@@ -40,11 +45,11 @@ __all__ = [
     "ItemError",
     "ItemsResult",
     "LimitSpec",
-    "MemoryStore",
+    "MemoryResultStore",
     "NodeError",
-    "RedisStore",
+    "RedisResultStore",
     "ResultStore",
-    "SQLiteStore",
+    "SQLiteResultStore",
     "Savings",
     "SearchResult",
     "Stats",

@@ -20,7 +20,13 @@ from typing import Any, Final
 
 import httpx
 
-from amzauth.config.profiles import ConfigError, Profile
+from amzauth.config.profiles import (
+    KEYWORDS_PROFILE,
+    ConfigError,
+    Profile,
+    keyword_errors,
+    profile_from_keywords,
+)
 from amzauth.core.plan import Plan, build_plan
 from amzauth.core.redact import fingerprint
 from amzauth.core.retry import RetryPolicy
@@ -134,14 +140,21 @@ def _freeze(v: Any) -> Any:
     raise TypeError(type(v).__name__)
 
 
+# The keyword that sets a profile's credential_version.
+VERSION_KEYWORD: Final = {"credential_version": "version"}
+
+
 class _Base:
     """Construction and request building shared by the sync and async clients."""
 
     def __init__(
         self,
-        source: Profile | Plan,
+        source: Profile | Plan | None = None,
         client_secret: str | None = None,
         *,
+        client_id: str | None = None,
+        version: str | None = None,
+        sandbox: str | None = None,
         manager: TokenManager | None = None,
         store: str | ResultStore | None = None,
         redis_url: str | None = None,
@@ -165,9 +178,33 @@ class _Base:
         sleep: Callable[[float], Any] | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
+        """Give a :class:`Profile` (``load_profile``), a :class:`Plan`, or no source and the keywords
+        ``client_id``, ``client_secret``, ``version`` (the credential version, e.g. "3.1"),
+        ``marketplace``, ``partner_tag`` and optionally ``sandbox`` (a sandbox URL): checked like a
+        profile file, so a bad value raises ConfigError naming the keyword."""
+        if source is None:
+            source = profile_from_keywords(
+                "creators",
+                {
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                    "credential_version": version,
+                    "marketplace": marketplace,
+                    "partner_tag": partner_tag,
+                    "sandbox": sandbox,
+                },
+                VERSION_KEYWORD,
+            )
+        elif client_id or version or sandbox:
+            raise ConfigError(
+                "client_id, version and sandbox are for a client built without a profile",
+                key="client_id" if client_id else "version" if version else "sandbox",
+                fix="put them in the profile, or pass no profile",
+            )
         if isinstance(source, Profile):
             profile: Profile | None = source
-            plan = build_plan(source)
+            with keyword_errors(VERSION_KEYWORD if source.name == KEYWORDS_PROFILE else {}):
+                plan = build_plan(source)
             store = store if store is not None else (source.get("store") or None)
             redis_url = redis_url or source.get("redis_url")
             cache_dir = cache_dir or source.get("cache_dir")
@@ -242,6 +279,11 @@ class _Base:
         self._auth = AmazonAuth(manager)
         self._transport = transport
         self._verify = plan.api_base_url.startswith("https://")
+        self._open(sleep)
+
+    def _open(self, sleep: Callable[[float], Any] | None) -> None:
+        """Set up the sync or async HTTP side (the subclasses' only construction step)."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return (
@@ -386,9 +428,7 @@ def _from_profile(cls: Any, name: str | None, config: str | None, kw: dict[str, 
 class CreatorsClient(_Base):
     """Creators API product data, cached, rate-limited and typed (thread-safe; share one per process)."""
 
-    def __init__(self, source: Profile | Plan, client_secret: str | None = None, **kw: Any) -> None:
-        sleep = kw.get("sleep")
-        super().__init__(source, client_secret, **kw)
+    def _open(self, sleep: Callable[[float], Any] | None) -> None:
         self._sleep: Callable[[float], Any] = sleep or time.sleep
         self._http = httpx.Client(
             auth=self._auth, timeout=self.timeout, verify=self._verify, transport=self._transport
@@ -487,9 +527,7 @@ class CreatorsClient(_Base):
 class AsyncCreatorsClient(_Base):
     """The asyncio twin of :class:`CreatorsClient` (same decisions, same cache and limiter)."""
 
-    def __init__(self, source: Profile | Plan, client_secret: str | None = None, **kw: Any) -> None:
-        sleep = kw.get("sleep")
-        super().__init__(source, client_secret, **kw)
+    def _open(self, sleep: Callable[[float], Any] | None) -> None:
         self._asleep: Callable[[float], Any] = sleep or _asyncio_sleep
         self._http: httpx.AsyncClient | None = None
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
-from amzauth.errors import ApiError
+from amzauth.errors import AmazonUnavailable, ApiError, NetworkError
 
 __all__ = [
     "AccessDenied",
@@ -23,6 +23,7 @@ __all__ = [
     "AuthorizationFailed",
     "CannotParse",
     "CreatorsError",
+    "CreatorsNetworkError",
     "CreatorsNotFound",
     "CreatorsServerError",
     "CreatorsValidationError",
@@ -183,7 +184,7 @@ class CreatorsNotFound(CreatorsError):
     code = "ResourceNotFoundException"
 
 
-class Throttled(CreatorsError):
+class Throttled(CreatorsError, AmazonUnavailable):
     """Amazon answered 429 ThrottleException (after our retries, when a budget was set)."""
 
     exception_type = "ThrottleException"
@@ -201,10 +202,31 @@ class DailyQuotaExceeded(Throttled):
     retryable = False
 
 
-class CreatorsServerError(CreatorsError):
+class CreatorsServerError(CreatorsError, AmazonUnavailable):
     exception_type = "InternalServerException"
     code = "InternalServerException"
     retryable = True
+
+
+class CreatorsNetworkError(CreatorsError, NetworkError):
+    """A Creators API call that got no answer (unreachable, timed out, dropped).
+
+    Both a :class:`CreatorsError` and a :class:`~amzauth.errors.NetworkError`, so ``except
+    CreatorsError`` and ``except AmazonUnavailable`` both see an outage.
+    """
+
+    code = "network"
+
+    def __init__(
+        self, message: str, *, url: str | None = None, kind: str = "unreachable", attempts: int | None = None
+    ) -> None:
+        super().__init__(message, code="network")
+        self.url = url
+        self.kind = kind
+        self.attempts = attempts
+
+    def __str__(self) -> str:
+        return self.message
 
 
 REASON_CLASSES: Final[Mapping[str, type[CreatorsError]]] = {

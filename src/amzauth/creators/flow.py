@@ -29,6 +29,7 @@ from amzauth.core.effects import Send, Sleep, TryLock, Unlock, Wait, adrive, dri
 from amzauth.core.retry import RetryPolicy
 from amzauth.creators.errors import (
     CreatorsError,
+    CreatorsNetworkError,
     CreatorsServerError,
     DailyQuotaExceeded,
     LocalThrottle,
@@ -36,8 +37,10 @@ from amzauth.creators.errors import (
 )
 from amzauth.creators.limiter import Decision, LimitSpec
 from amzauth.creators.models import Item, ItemError, ItemsResult
-from amzauth.creators.store import CacheEntry, MemoryFront, MemoryStore, ResultStore, entry_state
+from amzauth.creators.store import CacheEntry, MemoryFront, MemoryResultStore, ResultStore, entry_state
 from amzauth.creators.wire import ApiRequest, chunks, item_key
+from amzauth.engine.transport import RawResponse as RawResponse
+from amzauth.engine.transport import network_error
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
 
 log = logging.getLogger("amzauth.creators")
@@ -91,13 +94,6 @@ Backoff = Sleep  # the name this module used for the injectable-sleep effect
 StoreEffect = Load | Save | TryLock | Unlock | Acquire | Penalize
 Effect = StoreEffect | Send[ApiRequest] | Sleep | Wait | LocalLock | LocalUnlock
 Flow = Generator[Effect, Any, T]
-
-
-@dataclass(frozen=True, slots=True)
-class RawResponse:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
 
 
 @dataclass
@@ -155,7 +151,7 @@ class Core:
         self.clock = clock
         self.rand = rand
         self.stats = Stats()
-        self.local_store = MemoryStore()  # limiter of last resort when the shared store fails
+        self.local_store = MemoryResultStore()  # limiter of last resort when the shared store fails
         self._tlocks: dict[str, list[Any]] = {}
         self._tlocks_mu = threading.Lock()
         self._alocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, list[Any]]] = (
@@ -608,19 +604,6 @@ def _sort_entries(
 
 
 # -- drivers ------------------------------------------------------------------------------------------
-def network_error(exc: httpx.HTTPError, url: str, timeout: float) -> NetworkError:
-    """Classify an httpx failure for the CLI (exit 3) and the retry policy."""
-    if isinstance(exc, httpx.TimeoutException):
-        return NetworkError(
-            f"Creators API call to {url} timed out after {timeout:g} s", url=url, kind="timeout"
-        )
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return NetworkError(
-            f"connection to {url} dropped before an answer ({type(exc).__name__})", url=url, kind="dropped"
-        )
-    return NetworkError(f"cannot reach {url} ({type(exc).__name__}: {exc})", url=url, kind="unreachable")
-
-
 def _store_failed(store: ResultStore, what: str, exc: BaseException) -> None:
     log.warning("creators result store %s failed on %s (%s); going on without it", store.name, what, exc)
 
@@ -666,7 +649,9 @@ def _classified(req: ApiRequest, timeout: float) -> Iterator[None]:
     try:
         yield
     except httpx.HTTPError as exc:
-        raise network_error(exc, req.url, timeout) from None
+        raise network_error(
+            exc, req.url, timeout, what="Creators API call", cls=CreatorsNetworkError
+        ) from None
 
 
 def _post_args(req: ApiRequest, timeout: float) -> dict[str, Any]:
@@ -701,7 +686,7 @@ def run_sync(
 async def run_async(
     core: Core, gen: Flow[T], client: httpx.AsyncClient, timeout: float, sleep: Callable[[float], Any]
 ) -> T:
-    inline = isinstance(core.store, MemoryStore)
+    inline = isinstance(core.store, MemoryResultStore)
 
     async def perform(effect: Effect) -> Any:
         if isinstance(effect, Send):

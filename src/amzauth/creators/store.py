@@ -119,7 +119,7 @@ class MemoryFront:
 
 
 # -- memory ---------------------------------------------------------------------------------------
-class MemoryStore(MemoryLocks):
+class MemoryResultStore(MemoryLocks):
     """Process-local store (``store = "memory"``): no sharing between processes."""
 
     name = "memory"
@@ -176,7 +176,7 @@ def default_sqlite_path(cache_dir: str | os.PathLike[str] | None = None) -> Path
     return default_cache_dir() / SQLITE_FILENAME
 
 
-class SQLiteStore(SQLiteFile):
+class SQLiteResultStore(SQLiteFile):
     """The default store: a private SQLite file shared by every process of the user."""
 
     name = "sqlite"
@@ -271,13 +271,13 @@ CREATE TABLE IF NOT EXISTS limiter (key TEXT PRIMARY KEY, tat REAL NOT NULL, day
         self._write(steps)
 
 
-_SQLITE: dict[str, SQLiteStore] = {}
+_SQLITE: dict[str, SQLiteResultStore] = {}
 
 
-def shared_sqlite_store(path: str | os.PathLike[str] | None = None) -> SQLiteStore:
-    """One SQLiteStore (one connection) per file and process."""
+def shared_sqlite_store(path: str | os.PathLike[str] | None = None) -> SQLiteResultStore:
+    """One SQLiteResultStore (one connection) per file and process."""
     p = str(Path(path).expanduser()) if path is not None else str(default_sqlite_path())
-    return shared_instance(_SQLITE, p, lambda: SQLiteStore(p))
+    return shared_instance(_SQLITE, p, lambda: SQLiteResultStore(p))
 
 
 # -- Redis ------------------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ return 1
 """
 
 
-class RedisStore(RedisBase[ResultStore]):
+class RedisResultStore(RedisBase[ResultStore]):
     """Results, locks and limiter state in Redis for a fleet; the SQLite file while Redis is down."""
 
     _log = log
@@ -447,9 +447,15 @@ def store_for(kind: str | None, *, cache_dir: str | None = None, redis_url: str 
     kind = kind or "sqlite"
     sqlite_path = default_sqlite_path(cache_dir) if cache_dir else None
     if kind == "memory":
-        return MemoryStore()
+        return MemoryResultStore()
     if kind == "sqlite":
         return shared_sqlite_store(sqlite_path)
     if kind == "redis":
-        return RedisStore(redis_url or DEFAULT_REDIS_URL, fallback=shared_sqlite_store(sqlite_path))
+        return RedisResultStore(redis_url or DEFAULT_REDIS_URL, fallback=shared_sqlite_store(sqlite_path))
     raise ValueError(f"unknown store {kind!r} (use sqlite, redis or memory)")
+
+
+# Old names, kept importable: amzauth.engine had token stores of the same names.
+MemoryStore = MemoryResultStore
+SQLiteStore = SQLiteResultStore
+RedisStore = RedisResultStore

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from amzauth.core.marketplaces import find_marketplace
+from amzauth.config.marketplaces import find_marketplace
 from amzauth.creators.errors import CreatorsError, InvalidInput, error_from_response
 from amzauth.creators.models import (
     BrowseNode,

@@ -8,8 +8,9 @@ decisions in :mod:`amzauth.core.retry`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from amzauth._lazy import lazy_exports
 from amzauth.engine.auth import AmazonAuth, token_rejected
 from amzauth.engine.manager import (
     DEFAULT_ADVISORY,
@@ -21,21 +22,30 @@ from amzauth.engine.manager import (
     store_for_profile,
 )
 from amzauth.engine.once import FetchInfo, afetch_token_once, fetch_token_once
-from amzauth.engine.stores import MemoryStore, NegativeEntry, SQLiteStore, TokenStore, shared_sqlite_store
+from amzauth.engine.stores import (
+    MemoryTokenStore,
+    NegativeEntry,
+    SQLiteTokenStore,
+    TokenStore,
+    shared_sqlite_store,
+)
 from amzauth.engine.transport import HttpxTokenTransport, RawResponse, TokenTransport
 
 if TYPE_CHECKING:
-    from amzauth.engine.redis_store import RedisStore
+    from amzauth.engine.redis_store import RedisTokenStore
 
 
-def __getattr__(name: str) -> Any:
-    # RedisStore imports redis; load it only when asked for.
-    if name == "RedisStore":
-        from amzauth.engine.redis_store import RedisStore
-
-        return RedisStore
-    raise AttributeError(name)
-
+# RedisTokenStore imports redis (the ``redis`` extra): load it only when asked for.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "RedisTokenStore": "amzauth.engine.redis_store",
+        # Old names (not in __all__), kept importable.
+        "MemoryStore": "amzauth.engine.stores",
+        "SQLiteStore": "amzauth.engine.stores",
+        "RedisStore": "amzauth.engine.redis_store",
+    },
+)
 
 __all__ = [
     "DEFAULT_ADVISORY",
@@ -44,11 +54,11 @@ __all__ = [
     "AmazonAuth",
     "FetchInfo",
     "HttpxTokenTransport",
-    "MemoryStore",
+    "MemoryTokenStore",
     "NegativeEntry",
     "RawResponse",
-    "RedisStore",
-    "SQLiteStore",
+    "RedisTokenStore",
+    "SQLiteTokenStore",
     "TokenManager",
     "TokenStore",
     "TokenTransport",

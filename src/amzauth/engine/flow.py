@@ -18,9 +18,9 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from amzauth.config.redact import fingerprint
 from amzauth.core.effects import Send, Sleep, Wait, adrive, drive, sleep_maybe_async
 from amzauth.core.plan import Plan
-from amzauth.core.redact import fingerprint
 from amzauth.core.retry import RetryPolicy, negative_ttl
 from amzauth.core.tokens import (
     Token,

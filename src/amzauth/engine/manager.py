@@ -21,12 +21,12 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from amzauth.config.profiles import ConfigError, Profile
+from amzauth.config.redact import redact
 from amzauth.core.plan import Plan, build_plan
-from amzauth.core.redact import redact
 from amzauth.core.retry import RetryPolicy
 from amzauth.core.tokens import Token
 from amzauth.engine.flow import ADVISORY_PAUSE, RefreshCore, State, drive_async, drive_sync
-from amzauth.engine.stores import MemoryStore, TokenStore, shared_sqlite_store
+from amzauth.engine.stores import MemoryTokenStore, TokenStore, shared_sqlite_store
 from amzauth.engine.transport import as_token_transport
 from amzauth.errors import NetworkError, TokenError
 
@@ -303,8 +303,8 @@ def clear_profile(profile: Profile) -> int:
         configured.name == "redis" and getattr(configured, "fallback", None) is default
     ):
         stores.append(default)
-    if configured is not MemoryStore.shared():
-        stores.append(MemoryStore.shared())
+    if configured is not MemoryTokenStore.shared():
+        stores.append(MemoryTokenStore.shared())
     return sum(s.clear(key) for s in stores)
 
 
@@ -313,13 +313,13 @@ def store_for_profile(profile: Profile, kind: str | None = None) -> TokenStore:
     kind = kind or str(profile.get("store") or "sqlite")
     cache_dir = profile.get("cache_dir")
     if kind == "memory":
-        return MemoryStore.shared()
+        return MemoryTokenStore.shared()
     if kind == "redis":
-        from amzauth.engine.redis_store import RedisStore
+        from amzauth.engine.redis_store import RedisTokenStore
 
         url = str(profile.get("redis_url") or DEFAULT_REDIS_URL)
         fallback: TokenStore = shared_sqlite_store(_sqlite_path(cache_dir))
-        return RedisStore(url, fallback=fallback)
+        return RedisTokenStore(url, fallback=fallback)
     if kind == "sqlite":
         return shared_sqlite_store(_sqlite_path(cache_dir))
     raise ConfigError(

@@ -11,8 +11,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from amzauth.config.redact import redact_mapping
 from amzauth.core.plan import Plan
-from amzauth.core.redact import redact_mapping
 from amzauth.core.tokens import (
     Token,
     TokenRequest,

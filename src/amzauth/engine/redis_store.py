@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
 from amzauth.core.tokens import Token
-from amzauth.engine.stores import MemoryStore, NegativeEntry, TokenStore, shared_sqlite_store
+from amzauth.engine.stores import MemoryTokenStore, NegativeEntry, TokenStore, shared_sqlite_store
 
 log = logging.getLogger("amzauth.engine")
 
@@ -80,7 +80,16 @@ class RedisBase(Generic[F]):
         socket_timeout: float = 0.5,
         retry_interval: float = 5.0,
     ) -> None:
-        import redis
+        try:
+            import redis
+        except ImportError:
+            from amzauth.errors import ConfigError
+
+            raise ConfigError(
+                "store = redis needs the redis package, which is not installed",
+                key="store",
+                fix='pip install "amzauth[redis]" (or use store = "sqlite")',
+            ) from None
 
         self.url = url
         self.namespace = namespace
@@ -146,7 +155,7 @@ class RedisBase(Generic[F]):
             self._client.close()
 
 
-class RedisStore(RedisBase[TokenStore]):
+class RedisTokenStore(RedisBase[TokenStore]):
     """Tokens in Redis (redis-py sync and asyncio), falling back to ``fallback`` when Redis is down."""
 
     @property
@@ -156,7 +165,7 @@ class RedisStore(RedisBase[TokenStore]):
                 store: TokenStore = shared_sqlite_store()
                 store.load("probe")
             except Exception:  # an unwritable cache dir: memory still serves
-                store = MemoryStore.shared()
+                store = MemoryTokenStore.shared()
             self._fallback = store
         return self._fallback
 
@@ -328,3 +337,7 @@ class RedisStore(RedisBase[TokenStore]):
         with contextlib.suppress(Exception):
             n += await self.fallback.aclear(key)
         return n
+
+
+# Old name, kept importable: amzauth.creators had a result store of the same name.
+RedisStore = RedisTokenStore

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Final, Protocol, TypeVar, runtime_checkable
 
 from amzauth.core.tokens import Token
-from amzauth.errors import TokenError
+from amzauth.errors import TokenError, token_error
 
 SQLITE_FILENAME: Final = "tokens.sqlite3"
 
@@ -67,7 +67,7 @@ class NegativeEntry:
 
     def to_error(self, now: float) -> TokenError:
         left = max(0.0, self.until - now)
-        return TokenError(
+        return token_error(
             f"{self.message} (remembered: not asking Amazon again for {left:.0f} s)",
             status=self.status,
             error=self.error,
@@ -196,11 +196,11 @@ class MemoryLocks:
                 del self._locks[key]
 
 
-class MemoryStore(MemoryLocks, _InlineAsync):
-    """Process-local store; ``MemoryStore.shared()`` is the one all managers of a process share."""
+class MemoryTokenStore(MemoryLocks, _InlineAsync):
+    """Process-local store; ``MemoryTokenStore.shared()`` is the one all managers of a process share."""
 
     name = "memory"
-    _shared: ClassVar[MemoryStore | None] = None
+    _shared: ClassVar[MemoryTokenStore | None] = None
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self) -> None:
@@ -210,7 +210,7 @@ class MemoryStore(MemoryLocks, _InlineAsync):
         self._locks: dict[str, tuple[str, float]] = {}
 
     @classmethod
-    def shared(cls) -> MemoryStore:
+    def shared(cls) -> MemoryTokenStore:
         with cls._shared_lock:
             if cls._shared is None:
                 cls._shared = cls()
@@ -378,7 +378,7 @@ def shared_instance(registry: dict[str, S], key: str, make: Callable[[], S]) -> 
         return store
 
 
-class SQLiteStore(SQLiteFile, _InlineAsync):
+class SQLiteTokenStore(SQLiteFile, _InlineAsync):
     """A private SQLite file shared by every process of the user: the default store (see
     :class:`SQLiteFile`), with single-statement upserts."""
 
@@ -454,10 +454,15 @@ CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, unt
         return self._write(steps)
 
 
-_SQLITE_STORES: dict[str, SQLiteStore] = {}
+_SQLITE_STORES: dict[str, SQLiteTokenStore] = {}
 
 
-def shared_sqlite_store(path: str | os.PathLike[str] | None = None) -> SQLiteStore:
-    """One SQLiteStore (one connection) per file and process, shared by every manager."""
+def shared_sqlite_store(path: str | os.PathLike[str] | None = None) -> SQLiteTokenStore:
+    """One SQLiteTokenStore (one connection) per file and process, shared by every manager."""
     p = str(Path(path).expanduser()) if path is not None else str(default_sqlite_path())
-    return shared_instance(_SQLITE_STORES, p, lambda: SQLiteStore(p if path is not None else None))
+    return shared_instance(_SQLITE_STORES, p, lambda: SQLiteTokenStore(p if path is not None else None))
+
+
+# Old names, kept importable: amzauth.creators had result stores of the same names.
+MemoryStore = MemoryTokenStore
+SQLiteStore = SQLiteTokenStore

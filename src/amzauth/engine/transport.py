@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 import httpx
 
@@ -33,19 +33,28 @@ class TokenTransport(Protocol):
     async def asend(self, request: TokenRequest, timeout: float) -> RawResponse: ...
 
 
-def network_error(exc: BaseException, url: str, timeout: float) -> NetworkError:
-    """Classify an httpx failure; the message names the URL (which never holds a secret)."""
+N = TypeVar("N", bound=NetworkError)
+
+
+def network_error(
+    exc: BaseException,
+    url: str,
+    timeout: float,
+    *,
+    what: str = "token request",
+    cls: type[N] = NetworkError,  # type: ignore[assignment]
+) -> N:
+    """Classify an httpx failure (the one classifier: tokens, Creators and SP-API calls).
+
+    ``what`` names the call in the message, ``cls`` the error raised (``CreatorsNetworkError``...);
+    the message names the URL, which never holds a secret.
+    """
+    name = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        return NetworkError(
-            f"token request to {url} timed out after {timeout:g} s ({type(exc).__name__})",
-            url=url,
-            kind="timeout",
-        )
+        return cls(f"{what} to {url} timed out after {timeout:g} s ({name})", url=url, kind="timeout")
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return NetworkError(
-            f"connection to {url} dropped before an answer ({type(exc).__name__})", url=url, kind="dropped"
-        )
-    return NetworkError(f"cannot reach {url} ({type(exc).__name__}: {exc})", url=url, kind="unreachable")
+        return cls(f"connection to {url} dropped before an answer ({name})", url=url, kind="dropped")
+    return cls(f"cannot reach {url} ({name}: {exc})", url=url, kind="unreachable")
 
 
 class HttpxTokenTransport:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from email.utils import formatdate
 from typing import Any
 
-from amzauth.core.redact import redact_mapping
+from amzauth.config.redact import redact_mapping
 from amzauth.sandbox import consent, control, creators, oauth, spapi
 from amzauth.sandbox.faults import fault_response
 from amzauth.sandbox.hosts import host_kind

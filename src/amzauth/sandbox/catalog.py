@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from amzauth.core.marketplaces import BY_HOST
+from amzauth.config.marketplaces import BY_HOST
 from amzauth.sandbox.state import Indexes, SandboxState
 from amzauth.sandbox.world import CatalogItem
 

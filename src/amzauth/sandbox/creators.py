@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
-from amzauth.core.marketplaces import BY_HOST
+from amzauth.config.marketplaces import BY_HOST
 from amzauth.sandbox.catalog import minor_units, money, node_doc, render_item
 from amzauth.sandbox.messages import BadBody, Req, Resp, json_resp
 from amzauth.sandbox.state import SandboxState, TokenInfo

@@ -1,13 +1,13 @@
 """Which Amazon host the sandbox plays under each URL prefix, and what that host is.
 
-Built from ``amzauth.core.marketplaces`` so the consent hosts stay in step with the marketplace table.
+Built from ``amzauth.config.marketplaces`` so the consent hosts stay in step with the marketplace table.
 """
 
 from __future__ import annotations
 
 from typing import Final, Literal
 
-from amzauth.core.marketplaces import (
+from amzauth.config.marketplaces import (
     AWS_REGION_BY_REGION,
     MARKETPLACES,
     SELLER_CENTRAL_BY_REGION,

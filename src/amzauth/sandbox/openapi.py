@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from amzauth.sandbox.control import ClockSpec, FaultSpec, RevokeSpec
+from amzauth.sandbox.specs import ClockSpec, FaultSpec, RevokeSpec
 
 _ERR = {"$ref": "#/components/schemas/ControlError"}
 

@@ -17,19 +17,11 @@ from typing import Any
 import httpx
 
 from amzauth import serving
+from amzauth.errors import SandboxError
 from amzauth.sandbox.world import World, WorldError
 from amzauth.serving import socket_url
 
 __all__ = ["SandboxError", "SandboxHandle", "bind_socket", "make_server", "run_sandbox", "socket_url"]
-
-
-class SandboxError(RuntimeError):
-    """The control API refused a call (bad fault, bad world, ...); ``key`` names the bad key if any."""
-
-    def __init__(self, message: str, *, status: int, key: str | None = None) -> None:
-        self.status = status
-        self.key = key
-        super().__init__(message)
 
 
 class SandboxHandle:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from amzauth.core.marketplaces import AWS_REGION_BY_REGION, BY_ID, Region
+from amzauth.config.marketplaces import AWS_REGION_BY_REGION, BY_ID, Region
 from amzauth.sandbox.catalog import LOCALE_BY_COUNTRY
 from amzauth.sandbox.hosts import SPAPI_HOSTS
 from amzauth.sandbox.messages import BadBody, Req, Resp, json_resp

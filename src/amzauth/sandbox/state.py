@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from amzauth.core.marketplaces import Region
+from amzauth.config.marketplaces import Region
 from amzauth.sandbox.world import (
     BrowseNodeDef,
     CatalogItem,

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from amzauth.core.marketplaces import BY_HOST, BY_ID, Region
+from amzauth.config.marketplaces import BY_HOST, BY_ID, Region
+from amzauth.errors import SandboxError
 
 __all__ = [
     "BrowseNodeDef",
@@ -42,13 +43,14 @@ SPAPI_GRANTLESS_SCOPES = (
 )
 
 
-class WorldError(ValueError):
+class WorldError(SandboxError, ValueError):
     """A world file that cannot be used; ``key`` is the dotted path of the first bad key."""
 
+    code = "world"
+
     def __init__(self, key: str, message: str) -> None:
-        self.key = key
         self.message = message
-        super().__init__(f"{key}: {message}" if key else message)
+        super().__init__(f"{key}: {message}" if key else message, status=400, key=key)
 
 
 class _Model(BaseModel):

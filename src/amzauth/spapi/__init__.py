@@ -12,10 +12,14 @@ Names load on first use, so ``import amzauth.spapi`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from amzauth._lazy import lazy_exports
+from amzauth.spapi.errors import __all__ as _ERRORS
 
 if TYPE_CHECKING:
+    from amzauth.config.profiles import resolve_profile
+    from amzauth.config.storage import load_refresh_token, save_refresh_token
     from amzauth.spapi.authorize import AuthorizeResult, authorize
     from amzauth.spapi.client import (
         NOTIFICATIONS_SCOPE,
@@ -57,38 +61,7 @@ if TYPE_CHECKING:
     from amzauth.spapi.exchange import Authorization, aexchange_callback, exchange_callback
     from amzauth.spapi.rotation import NewSecret, RotationResult, parse_new_secret, rotate_secret
     from amzauth.spapi.sigv4 import SigV4Signer
-    from amzauth.spapi.storage import load_refresh_token, resolve_profile, save_refresh_token
 
-_LAZY: dict[str, str] = {
-    "authorize": "authorize",
-    "AuthorizeResult": "authorize",
-    "SPAPIClient": "client",
-    "AsyncSPAPIClient": "client",
-    "NOTIFICATIONS_SCOPE": "client",
-    "ROTATION_SCOPE": "client",
-    "diagnose_api_error": "client",
-    "grantless_plan": "client",
-    "secret_expiry": "client",
-    "Callback": "consent",
-    "ConsentProblem": "consent",
-    "ConsentRequest": "consent",
-    "build_consent": "consent",
-    "check_consent": "consent",
-    "diagnose_consent_page": "consent",
-    "parse_callback": "consent",
-    "pkce_pair": "consent",
-    "Authorization": "exchange",
-    "exchange_callback": "exchange",
-    "aexchange_callback": "exchange",
-    "NewSecret": "rotation",
-    "RotationResult": "rotation",
-    "parse_new_secret": "rotation",
-    "rotate_secret": "rotation",
-    "SigV4Signer": "sigv4",
-    "load_refresh_token": "storage",
-    "resolve_profile": "storage",
-    "save_refresh_token": "storage",
-}
 __all__ = [
     "NOTIFICATIONS_SCOPE",
     "ROTATION_SCOPE",
@@ -137,9 +110,38 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The error classes are the public names not mapped above: amzauth.spapi.errors lists them once.
-    mod = _LAZY.get(name) or ("errors" if name in __all__ else None)
-    if mod is None:
-        raise AttributeError(f"module 'amzauth.spapi' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"amzauth.spapi.{mod}"), name)
+# The error classes are listed once, in amzauth.spapi.errors.__all__.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "authorize": "amzauth.spapi.authorize",
+        "AuthorizeResult": "amzauth.spapi.authorize",
+        "SPAPIClient": "amzauth.spapi.client",
+        "AsyncSPAPIClient": "amzauth.spapi.client",
+        "NOTIFICATIONS_SCOPE": "amzauth.spapi.client",
+        "ROTATION_SCOPE": "amzauth.spapi.client",
+        "diagnose_api_error": "amzauth.spapi.client",
+        "grantless_plan": "amzauth.spapi.client",
+        "secret_expiry": "amzauth.spapi.client",
+        "Callback": "amzauth.spapi.consent",
+        "ConsentProblem": "amzauth.spapi.consent",
+        "ConsentRequest": "amzauth.spapi.consent",
+        "build_consent": "amzauth.spapi.consent",
+        "check_consent": "amzauth.spapi.consent",
+        "diagnose_consent_page": "amzauth.spapi.consent",
+        "parse_callback": "amzauth.spapi.consent",
+        "pkce_pair": "amzauth.spapi.consent",
+        "Authorization": "amzauth.spapi.exchange",
+        "exchange_callback": "amzauth.spapi.exchange",
+        "aexchange_callback": "amzauth.spapi.exchange",
+        "NewSecret": "amzauth.spapi.rotation",
+        "RotationResult": "amzauth.spapi.rotation",
+        "parse_new_secret": "amzauth.spapi.rotation",
+        "rotate_secret": "amzauth.spapi.rotation",
+        "SigV4Signer": "amzauth.spapi.sigv4",
+        "load_refresh_token": "amzauth.config.storage",
+        "resolve_profile": "amzauth.config.profiles",
+        "save_refresh_token": "amzauth.config.storage",
+    }
+    | dict.fromkeys(_ERRORS, "amzauth.spapi.errors"),
+)

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from amzauth.config.profiles import Profile
-from amzauth.core.redact import Secret, redact
+from amzauth.config.redact import Secret, redact
+from amzauth.config.storage import STORED_PREFIX, StoredToken, StorePreference, save_refresh_token
 from amzauth.spapi.callback import CallbackServer, PendingCallback, callback_target, page
 from amzauth.spapi.consent import ConsentRequest, build_consent, consent_plan, diagnose_consent_page
 from amzauth.spapi.errors import AuthorizationError, AuthorizationTimeout
 from amzauth.spapi.exchange import Authorization, exchange_callback
-from amzauth.spapi.storage import STORED_PREFIX, StoredToken, StorePreference, save_refresh_token
 
 log = logging.getLogger("amzauth.spapi")
 

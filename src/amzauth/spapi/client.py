@@ -27,7 +27,7 @@ from typing import Any, Concatenate, Final, Generic, ParamSpec, Self, TypeVar, c
 
 import httpx
 
-from amzauth.config.profiles import ConfigError, Profile
+from amzauth.config.profiles import ConfigError, Profile, profile_from_keywords, resolve_profile
 from amzauth.core.diagnose import is_restricted_operation
 from amzauth.core.effects import adrive, drive, sleep_maybe_async
 from amzauth.core.plan import GRANTLESS_SCOPES, Plan, build_plan
@@ -39,10 +39,10 @@ from amzauth.engine import (
     store_for_profile,
 )
 from amzauth.engine.stores import TokenStore
+from amzauth.engine.transport import network_error
 from amzauth.errors import NetworkError
-from amzauth.spapi.errors import InvalidInput, SPAPIError
+from amzauth.spapi.errors import InvalidInput, SPAPIError, SPAPINetworkError
 from amzauth.spapi.sigv4 import SignedAuth, SigV4Signer
-from amzauth.spapi.storage import resolve_profile
 from amzauth.spapi.wire import (
     ApiRequest,
     Pacer,
@@ -153,14 +153,6 @@ def diagnose_api_error(
         return None
 
 
-def _network_error(exc: httpx.HTTPError, url: str, timeout: float) -> NetworkError:
-    if isinstance(exc, httpx.TimeoutException):
-        return NetworkError(f"SP-API call to {url} timed out after {timeout:g} s", url=url, kind="timeout")
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return NetworkError(f"connection to {url} dropped before an answer", url=url, kind="dropped")
-    return NetworkError(f"cannot reach {url} ({type(exc).__name__})", url=url, kind="unreachable")
-
-
 def _not_spapi(name: str | None, api: str, file: str | None = None) -> ConfigError:
     return ConfigError(
         f"profile {name!r} is a {api} profile, not an SP-API one",
@@ -211,9 +203,13 @@ class _Base:
 
     def __init__(
         self,
-        source: Profile | Plan,
+        source: Profile | Plan | None = None,
         client_secret: str | None = None,
         *,
+        client_id: str | None = None,
+        region: str | None = None,
+        marketplace: str | None = None,
+        sandbox: str | None = None,
         refresh_token: str | None = None,
         scope: str | None = None,
         manager: TokenManager | None = None,
@@ -227,7 +223,35 @@ class _Base:
         token_transport: object | None = None,
         transport: Any = None,
     ) -> None:
+        """Give a :class:`Profile` (``load_profile``), a :class:`Plan` with ``client_secret``, or no
+        source and the keywords ``client_id``, ``client_secret``, ``region`` (na, eu, fe),
+        ``refresh_token`` (or ``scope`` for a grantless call), optionally ``marketplace`` and
+        ``sandbox`` (a sandbox URL): checked like a profile file, errors name the keyword."""
         self.draft = False
+        if source is None:
+            source = profile_from_keywords(
+                "spapi",
+                {
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                    "region": region,
+                    "marketplace": marketplace,
+                    "refresh_token": refresh_token,
+                    "sandbox": sandbox,
+                },
+            )
+        elif client_id or region or marketplace or sandbox:
+            raise ConfigError(
+                "client_id, region, marketplace and sandbox are for a client built without a profile",
+                key="client_id"
+                if client_id
+                else "region"
+                if region
+                else "marketplace"
+                if marketplace
+                else "sandbox",
+                fix="put them in the profile, or pass no profile",
+            )
         if manager is None:
             if isinstance(source, Profile):
                 manager = self._manager_for_profile(source, scope, store, token_transport)
@@ -348,7 +372,9 @@ class _Base:
             answer = yield req
             try:
                 if isinstance(answer, httpx.HTTPError):
-                    raise _network_error(answer, req.url, self.timeout)
+                    raise network_error(
+                        answer, req.url, self.timeout, what="SP-API call", cls=SPAPINetworkError
+                    )
                 r = cast(httpx.Response, answer)  # the shells answer every request
                 return parse_api_response(
                     r.status_code, r.headers, r.content, method=req.method, path=req.path

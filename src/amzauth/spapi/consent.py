@@ -22,8 +22,8 @@ from typing import Any, Final, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from amzauth.config.profiles import ConfigError, Profile
+from amzauth.config.redact import redact
 from amzauth.core.plan import Plan, build_plan, sandbox_url
-from amzauth.core.redact import redact
 from amzauth.spapi.errors import CallbackError, ConsentError, StateMismatch
 
 CONSENT_PATH: Final = "/apps/authorize/consent"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from amzauth.errors import AmzAuthError, ApiError
+from amzauth.errors import AmazonUnavailable, AmzAuthError, ApiError, NetworkError, StorageError
 
 __all__ = [
     "AuthorizationError",
@@ -27,6 +27,7 @@ __all__ = [
     "QuotaExceeded",
     "RotationError",
     "SPAPIError",
+    "SPAPINetworkError",
     "SPAPIServerError",
     "StateMismatch",
     "StorageError",
@@ -114,7 +115,7 @@ class InvalidSignature(SPAPIError):
     code = "InvalidSignature"
 
 
-class QuotaExceeded(SPAPIError):
+class QuotaExceeded(SPAPIError, AmazonUnavailable):
     """429 ``QuotaExceeded``: the operation's token bucket is empty; waiting helps."""
 
     code = "QuotaExceeded"
@@ -131,11 +132,27 @@ class NotFound(SPAPIError):
     code = "NotFound"
 
 
-class SPAPIServerError(SPAPIError):
+class SPAPIServerError(SPAPIError, AmazonUnavailable):
     """5xx ``InternalFailure`` and friends: Amazon's side; retrying later can help."""
 
     code = "InternalFailure"
     retryable = True
+
+
+class SPAPINetworkError(SPAPIError, NetworkError):
+    """An SP-API call that got no answer (unreachable, timed out, dropped): both an SPAPIError and a NetworkError."""
+
+    code = "network"
+
+    def __init__(
+        self, message: str, *, url: str | None = None, kind: str = "unreachable", attempts: int | None = None
+    ) -> None:
+        super().__init__(message, code="network", attempts=attempts)
+        self.url = url
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return self.message
 
 
 _BY_CODE: dict[str, type[SPAPIError]] = {
@@ -244,12 +261,6 @@ class AuthorizationTimeout(AuthorizationError):
     """No callback arrived in time (Amazon's whole workflow must finish within 10 minutes)."""
 
     code = "timeout"
-
-
-class StorageError(AmzAuthError):
-    """The refresh-token store cannot be used (unsafe permissions, unreadable file, no keyring)."""
-
-    code = "storage"
 
 
 class RotationError(AmzAuthError):

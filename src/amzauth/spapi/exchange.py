@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec
 
 from amzauth.config.profiles import ConfigError, Profile
+from amzauth.config.redact import Secret, redact
 from amzauth.core.plan import Plan
-from amzauth.core.redact import Secret, redact
 from amzauth.core.tokens import Token, TokenRequest, build_token_request
 from amzauth.errors import NetworkError, TokenError
 from amzauth.spapi.consent import Callback, ConsentRequest, consent_plan, parse_callback

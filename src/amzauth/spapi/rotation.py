@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from amzauth.config.files import write_text_atomic
 from amzauth.config.profiles import Profile
-from amzauth.core.redact import Secret, redact
+from amzauth.config.redact import Secret, redact
 from amzauth.spapi.errors import RotationError
 
 NEW_SECRET_TYPE: Final = "APPLICATION_OAUTH_CLIENT_NEW_SECRET"

@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
-from amzauth.core.redact import redact
+from amzauth.config.redact import redact
 
 SERVICE = "execute-api"
 

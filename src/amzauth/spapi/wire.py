@@ -196,7 +196,7 @@ def retry_delay(
     if attempt >= settings.attempts:
         return None
     status = getattr(error, "status", None)
-    if isinstance(error, SPAPIError):
+    if isinstance(error, SPAPIError) and not isinstance(error, NetworkError):
         if status == 429 or error.code == "QuotaExceeded":
             rate = error.rate_limit if error.rate_limit and error.rate_limit > 0 else settings.default_rate
             base = 1.0 / rate
