@@ -12,6 +12,9 @@ Conventions (the docs follow them; see docs/index.md's note for readers):
   lines after them; other lines (``pip install ...``) are not run.
 - ``http://127.0.0.1:8700``, the sandbox's default address in the docs, is replaced with the
   address of the test's sandbox (started on a free port).
+- A page whose examples need another environment (each third-party SDK lives in its own venv) says
+  which test runs them in a comment ``<!-- examples run by tests/PATH.py -->``; this test checks
+  that file exists and leaves the page to it.
 - A block that cannot run here (it needs Amazon, a browser or a long-running server) says so in
   its title: ```python title="not run: needs a real Amazon account". Such blocks are few; the
   test lists them and caps their number.
@@ -69,8 +72,25 @@ def blocks(path: Path) -> list[Block]:
     return out
 
 
+RUN_ELSEWHERE = re.compile(r"<!-- examples run by (tests/[\w/]+\.py) -->")
+
+
+def _run_elsewhere(path: Path) -> str | None:
+    m = RUN_ELSEWHERE.search(path.read_text(encoding="utf-8"))
+    return m.group(1) if m else None
+
+
 def _pages() -> list[Path]:
-    return sorted(p for p in DOCS.rglob("*.md") if any(_runs(b) for b in blocks(p)))
+    return sorted(
+        p for p in DOCS.rglob("*.md") if not _run_elsewhere(p) and any(_runs(b) for b in blocks(p))
+    )
+
+
+def test_pages_run_elsewhere_name_a_real_test() -> None:
+    elsewhere = {p.name: _run_elsewhere(p) for p in DOCS.rglob("*.md") if _run_elsewhere(p)}
+    assert elsewhere == {"integrations.md": "tests/integrations/test_docs.py"}
+    for test in elsewhere.values():
+        assert (ROOT / str(test)).is_file(), test
 
 
 def _runs(block: Block) -> bool:
