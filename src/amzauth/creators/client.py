@@ -46,6 +46,7 @@ from amzauth.creators.limiter import (
 from amzauth.creators.models import BrowseNodesResult, ItemsResult, SearchResult, VariationsResult
 from amzauth.creators.store import ResultStore, store_for
 from amzauth.engine import AmazonAuth, TokenManager, manager_for_profile
+from amzauth.engine.transport import tls_context
 
 __all__ = ["AsyncCreatorsClient", "CreatorsClient"]
 
@@ -241,7 +242,7 @@ class _Base:
         )
         self._auth = AmazonAuth(manager)
         self._transport = transport
-        self._verify = plan.api_base_url.startswith("https://")
+        self._verify = tls_context()  # shared; its CA bundle loads on the first HTTPS handshake only
 
     def __repr__(self) -> str:
         return (
