@@ -193,6 +193,20 @@ def test_a_cache_hit_sends_nothing(client: CreatorsClient, sb: Any, store: SQLit
     assert api_log(sb) == []
 
 
+def test_list_arguments_are_remembered_and_types_kept_apart(client: CreatorsClient, sb: Any) -> None:
+    """resources=[...] and keywords as a list hit the memo like their tuples; True is not taken for 1."""
+    res = ["itemInfo.title", "offersV2.listings.price"]
+    first = client.search_items(["acme", "audio"], resources=res, item_count=1)
+    again = client.search_items(["acme", "audio"], resources=tuple(res), item_count=1)
+    assert again.cached and [i.asin for i in again.items] == [i.asin for i in first.items]
+    assert client.search_items("acme audio", resources=list(res), item_count=1.0).cached  # 1.0 means 1
+    assert len(api_log(sb, "searchItems")) == 1
+    with pytest.raises(InvalidInput) as ei:
+        client.search_items(["acme", "audio"], resources=res, item_count=True)
+    assert ei.value.field == "item_count"
+    assert len(api_log(sb, "searchItems")) == 1
+
+
 def test_cache_expiry_follows_the_ttl(sb: Any, store: SQLiteStore) -> None:
     now = [1_000_000.0]
     with make_client(sb, store, clock=lambda: now[0], search_ttl=60) as client:
