@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +195,46 @@ def test_a_cache_hit_sends_nothing(client: CreatorsClient, sb: Any, store: SQLit
     assert api_log(sb) == []
 
 
+def _json_inside(v: Any) -> bool:
+    """Whether any string in a document is itself a JSON object or list."""
+    if isinstance(v, dict):
+        return any(_json_inside(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_json_inside(x) for x in v)
+    return isinstance(v, str) and v[:1] in ("{", "[")
+
+
+def test_a_cached_answer_is_one_document_holding_amazons_answer(
+    client: CreatorsClient, sb: Any, store: SQLiteStore
+) -> None:
+    """The store keeps one JSON document per answer (no JSON inside JSON) with Amazon's answer as it came;
+    another process's hit gives the same results, raw documents included."""
+    first = client.search_items("acme audio")
+    asins = [i.asin for i in first.items]
+    got = client.get_items(asins[:2])
+    with sqlite3.connect(store.path) as db:
+        rows = dict(db.execute("SELECT key, data FROM results").fetchall())
+    docs = {k: json.loads(v) for k, v in rows.items()}
+    assert len(docs) == 3 and not any(_json_inside(d) for d in docs.values())
+    (search,) = (d for k, d in docs.items() if k.startswith("searchItems:"))
+    assert [i["asin"] for i in search["answer"]["searchResult"]["items"]] == asins
+    assert search["answer"]["searchResult"]["items"] == [i.raw for i in first.items]
+    assert sorted(d["answer"][0]["asin"] for k, d in docs.items() if k.startswith("getItems:")) == sorted(
+        asins[:2]
+    )
+    with make_client(sb, store) as other:  # a new client, as another process would, reads the file
+        again = other.search_items("acme audio")
+        again_items = other.get_items(asins[:2])
+        assert other.stats.store_hits == 3 and other.stats.requests == 0
+    assert again.cached and again == client.search_items("acme audio")
+    assert [i.raw for i in again.items] == [i.raw for i in first.items]
+    assert [i.model_dump(exclude={"cached"}) for i in again.items] == [
+        i.model_dump(exclude={"cached"}) for i in first.items
+    ]
+    assert [i.raw for i in again_items.items] == [i.raw for i in got.items]
+    assert again_items.items[0].raw_json == json.dumps(got.items[0].raw, separators=(",", ":"))
+
+
 def test_list_arguments_are_remembered_and_types_kept_apart(client: CreatorsClient, sb: Any) -> None:
     """resources=[...] and keywords as a list hit the memo like their tuples; True is not taken for 1."""
     res = ["itemInfo.title", "offersV2.listings.price"]
@@ -219,7 +261,9 @@ def test_cache_expiry_follows_the_ttl(sb: Any, store: SQLiteStore) -> None:
     assert len(api_log(sb, "searchItems")) == 2
 
 
-def test_profile_keys_set_the_ttl_and_limiter(sb: Any, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_keys_set_the_ttl_and_limiter(
+    sb: Any, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """search_ttl and creators_* in the profile (or AMZAUTH_<KEY>) configure the client; arguments win."""
     now = [1_000_000.0]
     tuned = _world.profile(sb.url, search_ttl=10, creators_rate=50, creators_burst=5, creators_daily=0)

@@ -35,7 +35,7 @@ from amzauth.creators.errors import (
     Throttled,
 )
 from amzauth.creators.limiter import Decision, LimitSpec
-from amzauth.creators.models import Item, ItemError, ItemsResult
+from amzauth.creators.models import Item, ItemError, ItemsResult, decode_entry, encode_entry
 from amzauth.creators.store import CacheEntry, MemoryFront, MemoryStore, ResultStore, entry_state
 from amzauth.creators.wire import ApiRequest, chunks, item_key
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
@@ -170,8 +170,8 @@ class Core:
     # -- entries -----------------------------------------------------------------------------------
     def decode(self, model: type[M], entry: CacheEntry) -> M | None:
         try:
-            return model.model_validate_json(entry.data)
-        except (ValidationError, ValueError):
+            return decode_entry(model, entry.data)
+        except (ValidationError, ValueError, LookupError, TypeError):
             return None  # written by another version: a miss
 
     def state(self, entry: CacheEntry | None, now: float, ttl: float) -> str:
@@ -184,7 +184,7 @@ class Core:
 
     def entry(self, result: BaseModel, ttl: float, now: float) -> CacheEntry:
         return CacheEntry(
-            data=result.model_dump_json(),
+            data=encode_entry(result),
             created=now,
             fresh_until=now + ttl,
             stale_until=now + ttl + self.stale_ttl,

@@ -20,11 +20,13 @@ from typing import Any, Final, Literal
 from amzauth.core.marketplaces import find_marketplace
 from amzauth.creators.errors import CreatorsError, InvalidInput, error_from_response
 from amzauth.creators.models import (
+    Answer,
     BrowseNode,
     BrowseNodesResult,
     Item,
     ItemError,
     NodeError,
+    RawRef,
     SearchResult,
     VariationsResult,
 )
@@ -592,11 +594,17 @@ def parse_search(
             total=0, marketplace=target.marketplace, fetched_at=now
         )
     prime = _prime_hint(payload)
+    answer = Answer(None, doc, ("searchResult", "items"), body)
     items = [
         Item.from_raw(
-            raw, marketplace=target.marketplace, partner_tag=target.partner_tag, prime=prime, fetched_at=now
+            raw,
+            marketplace=target.marketplace,
+            partner_tag=target.partner_tag,
+            prime=prime,
+            fetched_at=now,
+            ref=RawRef(answer, n),
         )
-        for raw in _as_list(result.get("items"))
+        for n, raw in enumerate(_as_list(result.get("items")))
         if isinstance(raw, dict)
     ]
     total = result.get("totalResultCount")
@@ -675,9 +683,16 @@ def parse_variations(
     result = doc.get("variationsResult")
     if not isinstance(result, dict):
         return _no_result(doc, status, "getVariations") or VariationsResult(asin=asin, fetched_at=now)
+    answer = Answer(None, doc, ("variationsResult", "items"), body)
     items = [
-        Item.from_raw(raw, marketplace=target.marketplace, partner_tag=target.partner_tag, fetched_at=now)
-        for raw in _as_list(result.get("items"))
+        Item.from_raw(
+            raw,
+            marketplace=target.marketplace,
+            partner_tag=target.partner_tag,
+            fetched_at=now,
+            ref=RawRef(answer, n),
+        )
+        for n, raw in enumerate(_as_list(result.get("items")))
         if isinstance(raw, dict)
     ]
     summary = _as_dict(result.get("variationSummary"))
