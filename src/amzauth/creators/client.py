@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
@@ -43,10 +43,12 @@ from amzauth.creators.limiter import (
     DEFAULT_RATE,
     LimitSpec,
 )
-from amzauth.creators.models import BrowseNodesResult, ItemsResult, SearchResult, VariationsResult
 from amzauth.creators.store import ResultStore, store_for
 from amzauth.engine import AmazonAuth, TokenManager, manager_for_profile
 from amzauth.engine.transport import tls_context
+
+if TYPE_CHECKING:  # the result models (and pydantic) load on the first call, not with the client
+    from amzauth.creators.models import BrowseNodesResult, ItemsResult, SearchResult, VariationsResult
 
 __all__ = ["AsyncCreatorsClient", "CreatorsClient"]
 
@@ -304,6 +306,8 @@ class _Base:
         found = self._memo.get(memo) if memo is not None else None
         if found is not None:
             return found
+        from amzauth.creators.models import BrowseNodesResult, SearchResult, VariationsResult
+
         kw = dict(kw)
         target = self.target(kw.pop("marketplace", None), kw.pop("partner_tag", None))
         clock = self.core.clock

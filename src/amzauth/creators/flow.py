@@ -20,10 +20,9 @@ import time
 import weakref
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from amzauth.core.effects import Send, Sleep, TryLock, Unlock, Wait, adrive, drive, sleep_maybe_async
 from amzauth.core.retry import RetryPolicy
@@ -35,14 +34,18 @@ from amzauth.creators.errors import (
     Throttled,
 )
 from amzauth.creators.limiter import Decision, LimitSpec
-from amzauth.creators.models import Item, ItemError, ItemsResult, decode_entry, encode_entry
 from amzauth.creators.store import CacheEntry, MemoryFront, MemoryStore, ResultStore, entry_state
 from amzauth.creators.wire import ApiRequest, chunks, item_key
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
 
 log = logging.getLogger("amzauth.creators")
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:  # the models (and pydantic) load on the first call, not with the client
+    from pydantic import BaseModel
+
+    from amzauth.creators.models import Item, ItemError, ItemsResult
+
+M = TypeVar("M", bound="BaseModel")
 T = TypeVar("T")
 
 DEFAULT_RETRY: Final = RetryPolicy(attempts=3, base=0.5, cap=8.0, retry_after_cap=30.0, budget=15.0)
@@ -169,9 +172,11 @@ class Core:
 
     # -- entries -----------------------------------------------------------------------------------
     def decode(self, model: type[M], entry: CacheEntry) -> M | None:
+        from amzauth.creators.models import decode_entry
+
         try:
             return decode_entry(model, entry.data)
-        except (ValidationError, ValueError, LookupError, TypeError):
+        except (ValueError, LookupError, TypeError):  # pydantic's ValidationError is a ValueError
             return None  # written by another version: a miss
 
     def state(self, entry: CacheEntry | None, now: float, ttl: float) -> str:
@@ -183,6 +188,8 @@ class Core:
         self.memory.put(key, fresh, min(entry.stale_until, fresh + self.stale_ttl), value)
 
     def entry(self, result: BaseModel, ttl: float, now: float) -> CacheEntry:
+        from amzauth.creators.models import encode_entry
+
         return CacheEntry(
             data=encode_entry(result),
             created=now,
@@ -229,6 +236,8 @@ class Core:
 
 def mark(result: M, *, cached: bool, stale: bool = False) -> M:
     """A copy flagged cached/stale, items included (so each item says where it came from)."""
+    from amzauth.creators.models import Item
+
     update: dict[str, Any] = {"cached": cached, "stale": stale}
     items = getattr(result, "items", None)
     if isinstance(items, list) and items and isinstance(items[0], Item):
@@ -451,6 +460,8 @@ def fetch_items(
     records the failure for the other ASINs; only when nothing at all could be answered is the
     failure raised. Any other failure (bad partner tag, auth) is raised at once.
     """
+    from amzauth.creators.models import ItemError, ItemsResult
+
     use_cache = use_cache and core.cache
     total = len(asins)
     keys = {a: item_key(prefix, a) for a in asins}
@@ -562,6 +573,8 @@ def _known_errors(
     errors: dict[str, ItemError],
 ) -> Flow[None]:
     """Fresh cached per-item errors (NEGATIVE_CODES) into ``errors``: memory first, then the store."""
+    from amzauth.creators.models import ItemError
+
     rest = []
     for a in asins:
         hit = core.memory.get(ekeys[a])
@@ -594,6 +607,8 @@ def _sort_entries(
     found: dict[str, Item],
     stale: dict[str, Item],
 ) -> None:
+    from amzauth.creators.models import Item
+
     for a in asins:
         if a in found:
             continue

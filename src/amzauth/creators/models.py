@@ -39,7 +39,8 @@ __all__ = [
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # defer_build: a schema is built on first validation or dump, not at import (most paths need neither).
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class Savings(_Frozen):

@@ -15,21 +15,19 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from amzauth.core.marketplaces import find_marketplace
 from amzauth.creators.errors import CreatorsError, InvalidInput, error_from_response
-from amzauth.creators.models import (
-    Answer,
-    BrowseNode,
-    BrowseNodesResult,
-    Item,
-    ItemError,
-    NodeError,
-    RawRef,
-    SearchResult,
-    VariationsResult,
-)
+
+if TYPE_CHECKING:  # the models (and pydantic) load with the first answer, not with the client
+    from amzauth.creators.models import (
+        BrowseNodesResult,
+        Item,
+        ItemError,
+        SearchResult,
+        VariationsResult,
+    )
 
 Operation = Literal["searchItems", "getItems", "getVariations", "getBrowseNodes"]
 
@@ -585,6 +583,8 @@ def parse_search(
     payload: Mapping[str, Any],
     now: float,
 ) -> SearchResult | CreatorsError:
+    from amzauth.creators.models import Answer, Item, RawRef, SearchResult
+
     doc = _ok(status, headers, body, "searchItems")
     if isinstance(doc, CreatorsError):
         return doc
@@ -637,6 +637,8 @@ def parse_items(
     now: float,
 ) -> tuple[list[Item], list[ItemError]] | CreatorsError:
     """getItems: the items Amazon returned and one ItemError per requested ASIN it did not."""
+    from amzauth.creators.models import Item, ItemError
+
     doc = _ok(status, headers, body, "getItems")
     if isinstance(doc, CreatorsError):
         return doc
@@ -676,6 +678,8 @@ def parse_variations(
     payload: Mapping[str, Any],
     now: float,
 ) -> VariationsResult | CreatorsError:
+    from amzauth.creators.models import Answer, Item, RawRef, VariationsResult
+
     doc = _ok(status, headers, body, "getVariations")
     if isinstance(doc, CreatorsError):
         return doc
@@ -725,6 +729,8 @@ def parse_variations(
 def parse_browse_nodes(
     status: int, headers: Mapping[str, str], body: bytes, payload: Mapping[str, Any], now: float
 ) -> BrowseNodesResult | CreatorsError:
+    from amzauth.creators.models import BrowseNode, BrowseNodesResult, NodeError
+
     doc = _ok(status, headers, body, "getBrowseNodes")
     if isinstance(doc, CreatorsError):
         return doc
