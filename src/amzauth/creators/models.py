@@ -23,6 +23,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic_core import from_json
 
 __all__ = [
     "BrowseNode",
@@ -376,18 +377,25 @@ def _trusted(cls: type[M], values: dict[str, Any], raw: RawRef | None = None) ->
     below, or read back from a cache entry that such values were written to.
     """
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", {"_raw": raw} if cls is Item else None)
+    _set(obj, "__dict__", values)
+    # One set per class is shared: pydantic copies it before any change (model_copy), never mutates it.
+    _set(obj, "__pydantic_fields_set__", _ALL_SET[cls])
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", {"_raw": raw} if cls is Item else None)
     return obj
 
 
+_set: Final = object.__setattr__
+
+
 # -- cache entries: one JSON document per answer ----------------------------------------------------
+# {"entry":"amzauth.creators.entry/2","head_chars":"0000004214","head":{...},"answer":<Amazon's answer>}
+# head_chars (fixed width) lets a reader parse the head alone; the answer waits for the first ``raw``.
 ENTRY_FORMAT: Final = "amzauth.creators.entry/2"
-_HEAD: Final = '{"entry":"' + ENTRY_FORMAT + '","head":'
+_PREFIX: Final = '{"entry":"' + ENTRY_FORMAT + '","head_chars":"'
+_WIDTH: Final = 10
+_HEAD_AT: Final = len(_PREFIX) + _WIDTH + len('","head":')
 _ANSWER: Final = ',"answer":'
-_DECODER: Final = json.JSONDecoder()
 ITEM_FIELDS: Final = tuple(Item.model_fields)
 _SAVINGS_AT: Final = ITEM_FIELDS.index("savings")
 
@@ -400,16 +408,33 @@ def _item_row(item: Item) -> list[Any]:
     return row
 
 
-def _item_from_row(names: list[str], row: list[Any], raw: RawRef) -> Item:
-    if len(row) != len(ITEM_FIELDS) or tuple(names) != ITEM_FIELDS:  # another version's fields: validate
-        item = Item.model_validate(dict(zip(names, row, strict=False)))
-        item._raw = raw
-        return item
-    values = dict(zip(ITEM_FIELDS, row, strict=True))
-    sv = values["savings"]
-    if sv is not None:
-        values["savings"] = _trusted(Savings, {"amount": sv[0], "percent": sv[1], "currency": sv[2]})
-    return _trusted(Item, values, raw)
+def _items_from_rows(names: list[str], rows: list[list[Any]], index: list[int], answer: Answer) -> list[Item]:
+    """Items back from their rows: typed when written, so built without validation (the hit path)."""
+    if tuple(names) != ITEM_FIELDS:  # another version's fields: validate (a mismatch raises: a miss)
+        out = []
+        for row, i in zip(rows, index, strict=True):
+            item = Item.model_validate(dict(zip(names, row, strict=True)))
+            item._raw = RawRef(answer, i)
+            out.append(item)
+        return out
+    items: list[Item] = []
+    fields_set = _ALL_SET[Item]
+    new = Item.__new__
+    width = len(ITEM_FIELDS)
+    for row, i in zip(rows, index, strict=True):
+        if len(row) != width:
+            raise ValueError("a cached item row of another width")
+        values = dict(zip(ITEM_FIELDS, row))  # noqa: B905  (width checked above; strict= costs 40 %)
+        sv = values["savings"]
+        if sv is not None:
+            values["savings"] = _trusted(Savings, {"amount": sv[0], "percent": sv[1], "currency": sv[2]})
+        item = new(Item)
+        _set(item, "__dict__", values)
+        _set(item, "__pydantic_fields_set__", fields_set)
+        _set(item, "__pydantic_extra__", None)
+        _set(item, "__pydantic_private__", {"_raw": RawRef(answer, i)})
+        items.append(item)
+    return items
 
 
 def encode_entry(result: BaseModel) -> str:
@@ -444,26 +469,25 @@ def encode_entry(result: BaseModel) -> str:
         "at": at,
         "index": index,
     }
-    return _HEAD + json.dumps(head, separators=(",", ":"), ensure_ascii=False) + _ANSWER + text + "}"
+    head_text = json.dumps(head, separators=(",", ":"), ensure_ascii=False)
+    return f'{_PREFIX}{len(head_text):0{_WIDTH}d}","head":{head_text}{_ANSWER}{text}}}'
 
 
 def decode_entry(model: type[M], data: str) -> M | None:
     """A cached answer back as ``model``, or None when the entry is not one (another version's)."""
     if model is not Item and model is not SearchResult and model is not VariationsResult:
         return model.model_validate_json(data)
-    if not data.startswith(_HEAD):
+    if not data.startswith(_PREFIX):
         return None  # an earlier format: a miss
-    head, end = _DECODER.raw_decode(data, len(_HEAD))
+    end = _HEAD_AT + int(data[len(_PREFIX) : len(_PREFIX) + _WIDTH])
+    head = from_json(data[_HEAD_AT:end])
     if not (isinstance(head, dict) and head.get("model") == model.__name__) or not data.startswith(
         _ANSWER, end
     ):
         return None
     answer = Answer(data[end + len(_ANSWER) : -1], None, tuple(head["at"]))
     names = head["item_fields"]
-    items = [
-        _item_from_row(names, row, RawRef(answer, i))
-        for row, i in zip(head["items"], head["index"], strict=True)
-    ]
+    items = _items_from_rows(names, head["items"], head["index"], answer)
     if model is Item:
         return items[0] if len(items) == 1 else None  # type: ignore[return-value]
     fields = head["fields"]
@@ -473,6 +497,9 @@ def decode_entry(model: type[M], data: str) -> M | None:
     return _trusted(model, fields)
 
 
+_ALL_SET: Final[dict[type[BaseModel], set[str]]] = {
+    m: set(m.model_fields) for m in (Item, Savings, SearchResult, VariationsResult)
+}
 _RESULT_FIELDS: Final[dict[type[BaseModel], set[str]]] = {
     SearchResult: set(SearchResult.model_fields) - {"items"},
     VariationsResult: set(VariationsResult.model_fields) - {"items"},
