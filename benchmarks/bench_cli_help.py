@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import figure
+
 
 def median_ms(cmd: list[str], runs: int) -> float:
     times = []
@@ -30,10 +32,15 @@ def main() -> None:
     baseline = median_ms([sys.executable, "-c", "pass"], runs)
     helpt = median_ms([str(exe), "--help"], runs)
     mod = median_ms([sys.executable, "-m", "amzauth", "--help"], runs)
-    print(f"python -c pass (baseline): {baseline:7.1f} ms median of {runs}")
-    print(f"amzauth --help:            {helpt:7.1f} ms median of {runs}  ({helpt / baseline:.1f}x baseline)")
-    print(f"python -m amzauth --help:  {mod:7.1f} ms median of {runs}")
-    print(f"target <= 250 ms: {'PASS' if helpt <= 250 else 'FAIL'}")
+    figure(
+        "amzauth --help, as a process",
+        helpt,
+        "ms",
+        target=250.0,
+        baseline=baseline,
+        baseline_name="python -c pass",
+        note=f"python -m amzauth --help {mod:.1f} ms; median of {runs}",
+    )
 
 
 if __name__ == "__main__":
