@@ -341,7 +341,7 @@ class Answer:
         if index is not None:
             items = _list(node)
             node = items[index] if 0 <= index < len(items) else None
-        return _dict(node)
+        return node if isinstance(node, dict) else {}  # a fresh one: callers may hold on to it
 
 
 class RawRef:
@@ -507,8 +507,11 @@ _RESULT_FIELDS: Final[dict[type[BaseModel], set[str]]] = {
 
 
 # -- extraction helpers (pure) -------------------------------------------------------------------
+_EMPTY: Final[dict[str, Any]] = {}  # shared by every missing part: only ever read
+
+
 def _dict(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
+    return v if isinstance(v, dict) else _EMPTY
 
 
 def _str(v: Any) -> str | None:
@@ -521,6 +524,8 @@ def _list(v: Any) -> list[Any]:
 
 
 def _num(v: Any) -> float | None:
+    if v.__class__ is float:  # the common case, first
+        return v if v - v == 0.0 else None  # NaN and the infinities are not amounts
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
     try:
