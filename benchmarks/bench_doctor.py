@@ -79,13 +79,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as d:
             cfg = Path(d) / "amzauth.toml"
             cfg.write_text("[profiles.default]\n" + "".join(f'{k} = "{v}"\n' for k, v in values.items()))
-            exe = str(Path(sys.executable).with_name("amzauth"))
+            exe = [str(Path(sys.executable).with_name("amzauth")), "doctor", "--json"]
+            doctor = [sys.executable, "-m", "amzauth", "doctor", "--json"]
             env = child_env({"AMZAUTH_CONFIG": str(cfg)})
-            doctor = (
-                [exe, "doctor", "--json"]
-                if os.path.exists(exe)
-                else [sys.executable, "-m", "amzauth", "doctor", "--json"]
-            )
+            if subprocess.run(exe, env=env, capture_output=True).returncode == 0:
+                doctor = exe  # the installed script, when it belongs to this checkout
             base = [sys.executable, "-c", "import httpx"]
             for cmd in (doctor, base):  # write the bytecode once
                 subprocess.run(cmd, env=env, capture_output=True, check=True)
