@@ -41,8 +41,9 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy src
 
+# Every benchmark, then one table of every figure with its target (the soak: benchmarks/run_all.py --soak).
 bench: install-test
-	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

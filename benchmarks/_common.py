@@ -7,11 +7,15 @@ tests use (``tests/workers_common.py``) is the one the benchmarks use too.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +28,95 @@ from tests.workers_common import release_together, run_threads  # noqa: E402
 if TYPE_CHECKING:
     from tests.support import RedisServer
 
-__all__ = ["print_figures", "release_together", "run_threads", "start_redis", "start_sandbox"]
+__all__ = [
+    "figure",
+    "interleave",
+    "print_figures",
+    "quick",
+    "release_together",
+    "run_threads",
+    "start_redis",
+    "start_sandbox",
+]
+
+OUT_ENV = "AMZAUTH_BENCH_OUT"  # set by run_all.py: each figure is appended there as one JSON line
+
+
+def quick() -> bool:
+    """``--quick`` on the command line (or AMZAUTH_BENCH_QUICK=1): fewer rounds, same code paths."""
+    return "--quick" in sys.argv or os.environ.get("AMZAUTH_BENCH_QUICK") == "1"
+
+
+def interleave(
+    candidate: Callable[[], object],
+    baseline: Callable[[], object],
+    *,
+    blocks: int,
+    per_block: int,
+) -> dict[str, float]:
+    """Time candidate and baseline in alternating blocks (the order flips every block), so both see
+    the same load on a shared machine; the ratio is the median of the per-block ratios.
+
+    Returns ``ratio`` and the median per-call seconds of each (``candidate``, ``baseline``).
+    """
+    ratios: list[float] = []
+    cand: list[float] = []
+    base: list[float] = []
+
+    def block(fn: Callable[[], object]) -> float:
+        t0 = time.perf_counter()
+        for _ in range(per_block):
+            fn()
+        return (time.perf_counter() - t0) / per_block
+
+    for b in range(blocks):
+        if b % 2:
+            tb, tc = block(baseline), block(candidate)
+        else:
+            tc, tb = block(candidate), block(baseline)
+        cand.append(tc)
+        base.append(tb)
+        ratios.append(tc / tb)
+    return {
+        "ratio": statistics.median(ratios),
+        "candidate": statistics.median(cand),
+        "baseline": statistics.median(base),
+    }
+
+
+def figure(
+    name: str,
+    value: float,
+    unit: str,
+    *,
+    target: float | None = None,
+    baseline: float | None = None,
+    baseline_name: str | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """Print one figure (and hand it to run_all.py). With a target, ``ok`` says whether value <= target."""
+    doc = {
+        "script": Path(sys.argv[0]).name,
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "target": target,
+        "baseline": baseline,
+        "baseline_name": baseline_name,
+        "ok": None if target is None else value <= target,
+        "note": note,
+    }
+    line = f"{name:<58} {value:10.3f} {unit:<3}"
+    if baseline is not None:
+        line += f"   baseline {baseline:.3f} {unit} ({baseline_name or 'baseline'})"
+    if target is not None:
+        line += f"   target <= {target:g}: {'PASS' if doc['ok'] else 'FAIL'}"
+    print(line + (f"   {note}" if note else ""), flush=True)
+    out = os.environ.get(OUT_ENV)
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(json.dumps(doc) + "\n")
+    return doc
 
 
 def start_sandbox(*args: str) -> tuple[subprocess.Popen[str], str]:
@@ -64,7 +156,18 @@ def start_redis() -> RedisServer | None:
 
 
 def print_figures(figures: dict[str, Any]) -> None:
-    """One ``name  value`` line per figure, names aligned."""
+    """One ``name  value`` line per figure, names aligned (free-form figures, listed by run_all.py too)."""
     width = max(len(k) for k in figures)
+    out = os.environ.get(OUT_ENV)
     for k, v in figures.items():
         print(f"{k:<{width}}  {v}")
+        if out:
+            with open(out, "a", encoding="utf-8") as f:
+                doc = {
+                    "script": Path(sys.argv[0]).name,
+                    "name": k,
+                    "value": str(v),
+                    "unit": "",
+                    "target": None,
+                }
+                f.write(json.dumps(doc) + "\n")

@@ -1,19 +1,19 @@
-"""Creators client figures: cached search latency (memory, SQLite) against an uncached sandbox search,
-and 1,000 ASINs through ``amzauth items --file`` (wall time, request count).
+"""Creators client figures, each against a baseline timed in the same run (interleaved blocks).
 
-Run: ``python benchmarks/bench_creators.py`` (prints figures; nothing here asserts a time).
+Run: ``python benchmarks/bench_creators.py [--quick]`` (prints figures; nothing here asserts a time).
 It starts its own sandbox (``amzauth sandbox --port 0`` in a subprocess, so client and server do
-not share a GIL), loads the demo world plus 1,000 generated US items, and raises the world's
-Creators rate so the run is quick (the client's limiter is raised to match through
-``AMZAUTH_CREATORS_RATE``). Targets (issue 6): a cached search at most 200 us from SQLite and at
-most 20 us from memory; 1,000 ASINs in 100 requests.
+not share a GIL), loads the demo world plus 1,000 generated US items and lifts the world's rate
+limits, so neither the sandbox nor the client's own limiter sets any timing figure below; the
+limiter is measured on its own. Targets (issue 17): an uncached search_items with a warm token
+at most 1.10x a raw httpx call that also decodes the JSON (2,000 calls each); a memory-cache hit
+with resources=[...] at most 3 us; a SQLite hit at most 50 us; 1,000 ASINs in 100 requests.
+CPU is shared with whatever else runs: ratios come from interleaved blocks (median of block ratios).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import start_sandbox
+from _common import figure, interleave, quick, start_sandbox
 
 N_ITEMS = 1000
 RATE, BURST = 200.0, 20
@@ -32,7 +32,7 @@ def bench_world() -> dict[str, Any]:
     from amzauth.sandbox.world import demo_world
 
     world = demo_world().model_dump(mode="json")
-    world["limits"].update(creators_rate=RATE * 2, creators_burst=BURST * 2, creators_daily=10_000_000)
+    world["limits"].update(creators_rate=1e6, creators_burst=1_000_000, creators_daily=100_000_000)
     for n in range(N_ITEMS):
         world["catalog"].append(
             {
@@ -69,46 +69,132 @@ def profile_values(url: str) -> dict[str, str]:
     }
 
 
-def timed(fn: Any, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        t = time.perf_counter_ns()
-        fn()
-        out.append((time.perf_counter_ns() - t) / 1000)
-    return out
-
-
-def fmt(samples: list[float]) -> str:
-    samples = sorted(samples)
-    p90 = samples[int(len(samples) * 0.9)]
-    return f"median {statistics.median(samples):9.1f} us   p90 {p90:9.1f} us   (n={len(samples)})"
+NEVER_WAITS = {"rate": 1e6, "burst": 1_000_000, "daily_quota": None}  # the limiter runs, but never waits
 
 
 def bench_search(url: str, tmp: Path) -> None:
-    from amzauth.config import profile_from_mapping
-    from amzauth.creators import CreatorsClient, SQLiteResultStore
+    import httpx
 
+    from amzauth.config import profile_from_mapping
+    from amzauth.creators import CreatorsClient, LimitSpec, MemoryStore, SQLiteStore
+
+    q = quick()
     profile = profile_from_mapping(profile_values(url))
     db = tmp / "search.sqlite3"
-    kw = {"rate": RATE, "burst": BURST}
     words = "benchwork widget"
-    with CreatorsClient(profile, store=SQLiteResultStore(db), **kw) as client:
+    res = ["itemInfo.title", "offersV2.listings.price", "images.primary.medium"]
+    with CreatorsClient(profile, store=SQLiteStore(db), **NEVER_WAITS) as client:  # the default store
         client.manager.get_token()
         first = client.search_items(words)
         assert len(first.items) == 10, len(first.items)
-        uncached = timed(lambda: client.search_items(words, use_cache=False), 100)
-        memory = timed(lambda: client.search_items(words), 20000)
-        assert client.search_items(words).cached
-    with CreatorsClient(profile, store=SQLiteResultStore(db), memory_size=0, **kw) as client:
-        sqlite = timed(lambda: client.search_items(words), 3000)
-        assert client.stats.store_hits >= 3000 and client.stats.requests == 0
-    print("searchItems, 10 items per page (default resources: title, brand, offers, reviews, image)")
-    print(f"  uncached (sandbox over HTTP)  {fmt(uncached)}")
-    print(f"  cached, SQLite                {fmt(sqlite)}   target <= 200 us")
-    print(f"  cached, memory                {fmt(memory)}   target <= 20 us")
-    print(
-        f"  speed-up over an uncached call: SQLite x{statistics.median(uncached) / statistics.median(sqlite):.0f}, "
-        f"memory x{statistics.median(uncached) / statistics.median(memory):.0f}"
+        # The baseline: the same request with a static header over raw httpx, answer decoded.
+        call = client._prepare(
+            "searchItems", words, {"search_index": None, "item_count": 10, "item_page": 1, "resources": None}
+        )
+        headers = dict(
+            call.request.headers, Authorization=f"Bearer {client.manager.get_token().access_token}"
+        )
+        with httpx.Client() as raw:
+
+            def raw_call() -> None:
+                r = raw.post(call.request.url, content=call.request.body, headers=headers)
+                assert r.status_code == 200 and len(r.json()["searchResult"]["items"]) == 10
+
+            blocks, per = (4, 10) if q else (20, 100)
+            with CreatorsClient(profile, store=MemoryStore(), **NEVER_WAITS) as mem_client:
+                mem_client.search_items(words, use_cache=False)  # its token, warm
+                for label, c in (("default SQLite store", client), ("memory store", mem_client)):
+                    r = interleave(
+                        lambda c=c: c.search_items(words, use_cache=False),
+                        raw_call,
+                        blocks=blocks,
+                        per_block=per,
+                    )
+                    figure(
+                        f"search_items uncached, warm token, {label} / raw httpx+json ({blocks * per} each)",
+                        r["ratio"],
+                        "x",
+                        target=1.10,
+                        note=f"client {r['candidate'] * 1e6:.0f} us, raw {r['baseline'] * 1e6:.0f} us",
+                    )
+                    assert c.stats.retries == 0 and c.stats.throttled == 0 and c.stats.waited == 0.0
+        assert client.stats.retries == 0 and client.stats.throttled == 0 and client.stats.waited == 0.0
+        client.search_items(words, resources=res)
+
+        n = 2000 if q else 20000
+        r = interleave(
+            lambda: client.search_items(words, resources=res),
+            lambda: client.search_items(words),
+            blocks=10,
+            per_block=n // 10,
+        )
+        figure(
+            "memory-cache hit, resources=[...]",
+            r["candidate"] * 1e6,
+            "us",
+            target=3.0,
+            baseline=r["baseline"] * 1e6,
+            baseline_name="hit without arguments",
+        )
+    with CreatorsClient(profile, store=SQLiteStore(db), memory_size=0, **NEVER_WAITS) as client:
+        store = client.store
+        key = client._prepare(
+            "searchItems", words, {"search_index": None, "item_count": 10, "item_page": 1, "resources": None}
+        ).key
+        n = 300 if q else 3000
+        r = interleave(
+            lambda: client.search_items(words), lambda: store.get_many([key]), blocks=10, per_block=n // 10
+        )
+        assert client.stats.store_hits >= n and client.stats.requests == 0
+        figure(
+            "SQLite-cache hit (another process's answer)",
+            r["candidate"] * 1e6,
+            "us",
+            target=50.0,
+            baseline=r["baseline"] * 1e6,
+            baseline_name="the SQL read alone",
+        )
+
+    # The limiter on its own: the cost of asking for a slot, and how well it paces.
+    spec = LimitSpec(rate=1e9, burst=1_000_000_000, daily=None)
+    n = 500 if q else 5000
+    sq, mem = SQLiteStore(tmp / "limiter.sqlite3"), MemoryStore()
+    r = interleave(
+        lambda: sq.acquire("rl:bench", spec, time.time()),
+        lambda: mem.acquire("rl:bench", spec, time.time()),
+        blocks=10,
+        per_block=n // 10,
+    )
+    figure(
+        "limiter: one granted slot, SQLite store",
+        r["candidate"] * 1e6,
+        "us",
+        baseline=r["baseline"] * 1e6,
+        baseline_name="memory store",
+    )
+    sq.close()
+    # Pacing, with nothing else in the loop: take slots from a shared SQLite store at 200/s, burst 1,
+    # sleeping what the limiter says (a call to Amazon takes longer than 5 ms here, so a paced
+    # client loop would measure the sandbox, not the limiter).
+    rate, slots = 200.0, (40 if q else 200)
+    pace = LimitSpec(rate=rate, burst=1, daily=None)
+    sq = SQLiteStore(tmp / "pacing.sqlite3")
+    sq.acquire("rl:pace", pace, time.time())
+    t0 = time.perf_counter()
+    granted = 0
+    while granted < slots:
+        d = sq.acquire("rl:pace", pace, time.time())
+        if d.granted:
+            granted += 1
+        else:
+            time.sleep(d.wait)
+    spent = time.perf_counter() - t0
+    sq.close()
+    figure(
+        f"limiter pacing: {slots} slots at {rate:g}/s, burst 1 (wall / ideal)",
+        spent / (slots / rate),
+        "x",
+        note=f"{spent:.3f} s for an ideal {slots / rate:.3f} s",
     )
 
 
@@ -122,7 +208,8 @@ def bench_items_file(url: str, handle: Any, tmp: Path) -> None:
         encoding="utf-8",
     )
     asins = tmp / "asins.txt"
-    asins.write_text("".join(f"B1BENCH{n:03d}\n" for n in range(N_ITEMS)), encoding="utf-8")
+    n = 200 if quick() else N_ITEMS
+    asins.write_text("".join(f"B1BENCH{i:03d}\n" for i in range(n)), encoding="utf-8")
     env = {
         **os.environ,
         "XDG_CACHE_HOME": str(tmp / "cache"),
@@ -130,9 +217,6 @@ def bench_items_file(url: str, handle: Any, tmp: Path) -> None:
         "AMZAUTH_CREATORS_BURST": str(BURST),
         "NO_COLOR": "1",
     }
-    print(
-        f"\namzauth items --file ({N_ITEMS} ASINs; limiter {RATE:g} req/s burst {BURST}, world {RATE * 2:g})"
-    )
     for label in ("cold cache", "warm cache"):
         handle.clear_requests()
         t = time.perf_counter()
@@ -148,9 +232,15 @@ def bench_items_file(url: str, handle: Any, tmp: Path) -> None:
         doc = json.loads(p.stdout)
         log = handle.requests(host="creatorsapi.amazon", path="/catalog/v1/getItems")
         statuses = sorted({r["status"] for r in log})
-        print(
-            f"  {label:10}  wall {wall:6.2f} s   items {len(doc['items']):4}   errors {len(doc['errors'])}   "
-            f"getItems requests {len(log):3} (client says {doc['requests']}, statuses {statuses})"
+        assert len(doc["items"]) == n and not doc["errors"], (len(doc["items"]), doc["errors"][:3])
+        target = 0 if label == "warm cache" else -(-n // 10)
+        figure(
+            f"amzauth items --file, {n} ASINs, {label}: getItems requests",
+            len(log),
+            "",
+            target=target,
+            note=f"wall {wall:.2f} s (limiter {RATE:g}/s burst {BURST}), client says {doc['requests']}, "
+            f"statuses {statuses}",
         )
 
 

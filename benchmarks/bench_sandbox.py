@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import figure
+
 TOKEN_PATH = "/api.amazon.com/auth/o2/token"
 CREATORS_TOKEN_BODY = {
     "grant_type": "client_credentials",
@@ -178,13 +180,13 @@ def main() -> None:
                                        "conns": args.conns, "seconds": args.seconds, "cpus": os.cpu_count()}  # fmt: skip
             rate, ok, bad = drive(args.client, port, TOKEN_PATH, CREATORS_TOKEN_BODY, {}, procs=args.procs,
                                   conns=args.conns, seconds=args.seconds)  # fmt: skip
-            print(f"token requests/s: {rate:8.0f}   ({ok} ok, {bad} failed)")
+            figure("sandbox token requests/s (one uvicorn worker)", rate, "/s", note=f"{ok} ok, {bad} failed")
             results["token_rps"] = round(rate)
             results["token_failed"] = bad
             hdrs = {"Authorization": f"Bearer {token}", "x-marketplace": "www.amazon.com"}
             rate, ok, bad = drive(args.client, port, SEARCH_PATH, SEARCH_BODY, hdrs, procs=args.procs,
                                   conns=args.conns, seconds=args.seconds)  # fmt: skip
-            print(f"searchItems/s:    {rate:8.0f}   ({ok} ok, {bad} failed)")
+            figure("sandbox searchItems/s (one uvicorn worker)", rate, "/s", note=f"{ok} ok, {bad} failed")
             results["search_rps"] = round(rate)
             results["search_failed"] = bad
             print(json.dumps(results))

@@ -1,6 +1,8 @@
 """SP-API figures: consent URL building, the whole authorization, code exchange, call overhead, fan-out, quota.
 
-Run: ``python benchmarks/bench_spapi.py`` (prints figures; nothing here asserts a time).
+Run: ``python benchmarks/bench_spapi.py [--quick]`` (prints figures; nothing here asserts a time). The client
+and raw httpx are timed in interleaved blocks (median of block ratios): CPU is shared, so a ratio of
+two runs one after the other swings with the load.
 It starts its own sandbox (``amzauth sandbox --port 0`` in a subprocess, so client and server do not
 share a GIL) and keeps every file it writes in a temporary home (XDG_* variables).
 """
@@ -18,7 +20,7 @@ import threading
 import time
 from typing import Any
 
-from _common import print_figures, release_together, start_sandbox
+from _common import figure, interleave, print_figures, quick, release_together, start_sandbox
 
 APP = {
     "api": "spapi",
@@ -86,7 +88,7 @@ def _run(url: str, home: str) -> None:
     from tests.support import free_port
 
     from amzauth.config import profile_from_mapping
-    from amzauth.engine import MemoryTokenStore
+    from amzauth.engine import MemoryStore
     from amzauth.spapi import SPAPIClient, build_consent, exchange_callback, parse_callback
     from amzauth.spapi.authorize import authorize
 
@@ -100,8 +102,9 @@ def _run(url: str, home: str) -> None:
     httpx.post(f"{url}/_sandbox/world", content=json.dumps(world), timeout=10).raise_for_status()
     prof = profile_from_mapping({**APP, "redirect_uri": redirect, "sandbox": url}, name="bench")
     figures: dict[str, str] = {}
+    q = quick()
 
-    n = 5000
+    n = 500 if q else 5000
     t0 = time.perf_counter()
     for _ in range(n):
         c = build_consent(prof)
@@ -117,13 +120,13 @@ def _run(url: str, home: str) -> None:
     figures["parse_callback (state first)"] = _us((time.perf_counter() - t0) / n)
 
     exch: list[float] = []
-    for _ in range(20):
+    for _ in range(5 if q else 20):
         c = build_consent(prof)
         loc = _confirm(c.url)
         t0 = time.perf_counter()
         exchange_callback(loc, c, source=prof)
         exch.append(time.perf_counter() - t0)
-    figures["code exchange (median of 20)"] = _ms(statistics.median(exch))
+    figures[f"code exchange (median of {len(exch)})"] = _ms(statistics.median(exch))
 
     whole: list[float] = []
 
@@ -134,7 +137,7 @@ def _run(url: str, home: str) -> None:
 
         threading.Thread(target=go, daemon=True).start()
 
-    for _ in range(10):
+    for _ in range(3 if q else 10):
         done = threading.Event()
         t0 = time.perf_counter()
         result = authorize(
@@ -147,27 +150,27 @@ def _run(url: str, home: str) -> None:
         )
         whole.append(time.perf_counter() - t0)
         done.wait(10)
-    figures["authorize end to end, robot seller (median of 10)"] = _ms(statistics.median(whole))
+    figures[f"authorize end to end, robot seller (median of {len(whole)})"] = _ms(statistics.median(whole))
 
     seller = prof.replace(refresh_token=result.refresh_token.reveal())
-    with SPAPIClient(seller, store=MemoryTokenStore()) as sp:
+    target = f"{url}/sellingpartnerapi-na.amazon.com/sellers/v1/marketplaceParticipations"
+    with SPAPIClient(seller, store=MemoryStore()) as sp, httpx.Client(timeout=10) as http:
         sp.marketplace_participations()
         token = sp.token().access_token
-        lat = []
-        for _ in range(200):
-            t0 = time.perf_counter()
-            sp.marketplace_participations()
-            lat.append(time.perf_counter() - t0)
-    raw = []
-    with httpx.Client(timeout=10) as http:
-        target = f"{url}/sellingpartnerapi-na.amazon.com/sellers/v1/marketplaceParticipations"
-        for _ in range(200):
-            t0 = time.perf_counter()
-            http.get(target, headers={"x-amz-access-token": token}).json()
-            raw.append(time.perf_counter() - t0)
-    figures["SPAPIClient call, warm token (median of 200)"] = _ms(statistics.median(lat))
-    figures["raw httpx call, static header (median of 200)"] = _ms(statistics.median(raw))
-    figures["client / raw"] = f"{statistics.median(lat) / statistics.median(raw):.2f}"
+        # Interleaved blocks: both sides see the same load, so the ratio no longer swings with it.
+        blocks, per = (4, 10) if q else (20, 50)
+        r = interleave(
+            sp.marketplace_participations,
+            lambda: http.get(target, headers={"x-amz-access-token": token}).json(),
+            blocks=blocks,
+            per_block=per,
+        )
+    figure(
+        f"SPAPIClient call, warm token / raw httpx+json ({blocks * per} each)",
+        r["ratio"],
+        "x",
+        note=f"client {r['candidate'] * 1e3:.2f} ms, raw {r['baseline'] * 1e3:.2f} ms",
+    )
 
     stored = result.reference or ""
     httpx.delete(f"{url}/_sandbox/requests", timeout=10)
@@ -198,7 +201,7 @@ def _run(url: str, home: str) -> None:
     world["limits"].update(spapi_rate=10.0, spapi_burst=5)
     httpx.post(f"{url}/_sandbox/world", content=json.dumps(world), timeout=10).raise_for_status()
     httpx.delete(f"{url}/_sandbox/requests", timeout=10)
-    with SPAPIClient(seller, store=MemoryTokenStore()) as sp:
+    with SPAPIClient(seller, store=MemoryStore()) as sp:
         t0 = time.perf_counter()
         for _ in range(30):
             sp.marketplace_participations()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,9 @@ def _check_item(got: Any, want: CatalogItem, tag: str) -> None:
         ("3.3", "www.amazon.co.jp"),
     ],
 )
-def test_get_items_matches_the_catalogue(sb: Any, store: SQLiteResultStore, version: str, marketplace: str) -> None:
+def test_get_items_matches_the_catalogue(
+    sb: Any, store: SQLiteResultStore, version: str, marketplace: str
+) -> None:
     items = catalogue(marketplace)
     tag = _world.credential(version, marketplace=marketplace).partner_tags[marketplace][0]
     with make_client(sb, store, version, marketplace) as client:
@@ -193,6 +197,60 @@ def test_a_cache_hit_sends_nothing(client: CreatorsClient, sb: Any, store: SQLit
     assert api_log(sb) == []
 
 
+def _json_inside(v: Any) -> bool:
+    """Whether any string in a document is itself a JSON object or list."""
+    if isinstance(v, dict):
+        return any(_json_inside(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_json_inside(x) for x in v)
+    return isinstance(v, str) and v[:1] in ("{", "[")
+
+
+def test_a_cached_answer_is_one_document_holding_amazons_answer(
+    client: CreatorsClient, sb: Any, store: SQLiteResultStore
+) -> None:
+    """The store keeps one JSON document per answer (no JSON inside JSON) with Amazon's answer as it came;
+    another process's hit gives the same results, raw documents included."""
+    first = client.search_items("acme audio")
+    asins = [i.asin for i in first.items]
+    got = client.get_items(asins[:2])
+    with sqlite3.connect(store.path) as db:
+        rows = dict(db.execute("SELECT key, data FROM results").fetchall())
+    docs = {k: json.loads(v) for k, v in rows.items()}
+    assert len(docs) == 3 and not any(_json_inside(d) for d in docs.values())
+    (search,) = (d for k, d in docs.items() if k.startswith("searchItems:"))
+    assert [i["asin"] for i in search["answer"]["searchResult"]["items"]] == asins
+    assert search["answer"]["searchResult"]["items"] == [i.raw for i in first.items]
+    assert sorted(d["answer"][0]["asin"] for k, d in docs.items() if k.startswith("getItems:")) == sorted(
+        asins[:2]
+    )
+    with make_client(sb, store) as other:  # a new client, as another process would, reads the file
+        again = other.search_items("acme audio")
+        again_items = other.get_items(asins[:2])
+        assert other.stats.store_hits == 3 and other.stats.requests == 0
+    assert again.cached and again == client.search_items("acme audio")
+    assert [i.raw for i in again.items] == [i.raw for i in first.items]
+    assert [i.model_dump(exclude={"cached"}) for i in again.items] == [
+        i.model_dump(exclude={"cached"}) for i in first.items
+    ]
+    assert [i.raw for i in again_items.items] == [i.raw for i in got.items]
+    assert again_items.items[0].raw_json == json.dumps(got.items[0].raw, separators=(",", ":"))
+
+
+def test_list_arguments_are_remembered_and_types_kept_apart(client: CreatorsClient, sb: Any) -> None:
+    """resources=[...] and keywords as a list hit the memo like their tuples; True is not taken for 1."""
+    res = ["itemInfo.title", "offersV2.listings.price"]
+    first = client.search_items(["acme", "audio"], resources=res, item_count=1)
+    again = client.search_items(["acme", "audio"], resources=tuple(res), item_count=1)
+    assert again.cached and [i.asin for i in again.items] == [i.asin for i in first.items]
+    assert client.search_items("acme audio", resources=list(res), item_count=1.0).cached  # 1.0 means 1
+    assert len(api_log(sb, "searchItems")) == 1
+    with pytest.raises(InvalidInput) as ei:
+        client.search_items(["acme", "audio"], resources=res, item_count=True)
+    assert ei.value.field == "item_count"
+    assert len(api_log(sb, "searchItems")) == 1
+
+
 def test_cache_expiry_follows_the_ttl(sb: Any, store: SQLiteResultStore) -> None:
     now = [1_000_000.0]
     with make_client(sb, store, clock=lambda: now[0], search_ttl=60) as client:
@@ -205,7 +263,9 @@ def test_cache_expiry_follows_the_ttl(sb: Any, store: SQLiteResultStore) -> None
     assert len(api_log(sb, "searchItems")) == 2
 
 
-def test_profile_keys_set_the_ttl_and_limiter(sb: Any, store: SQLiteResultStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_keys_set_the_ttl_and_limiter(
+    sb: Any, store: SQLiteResultStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """search_ttl and creators_* in the profile (or AMZAUTH_<KEY>) configure the client; arguments win."""
     now = [1_000_000.0]
     tuned = _world.profile(sb.url, search_ttl=10, creators_rate=50, creators_burst=5, creators_daily=0)
@@ -250,7 +310,9 @@ def test_sqlite_file_is_private(client: CreatorsClient, store: SQLiteResultStore
     ],
     ids=["throttled", "unavailable", "internal-error", "connection-dropped"],
 )
-def test_stale_copy_served_when_amazon_fails(sb: Any, store: SQLiteResultStore, fault: dict[str, Any]) -> None:
+def test_stale_copy_served_when_amazon_fails(
+    sb: Any, store: SQLiteResultStore, fault: dict[str, Any]
+) -> None:
     now = [2_000_000.0]
     with make_client(sb, store, clock=lambda: now[0]) as client:
         fresh = client.search_items("bluetooth headphones")

@@ -11,29 +11,49 @@ linked to the error catalogue (``amzauth explain CODE``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from amzauth._lazy import lazy_exports
 from amzauth.creators import errors
 from amzauth.creators.client import AsyncCreatorsClient, CreatorsClient
 from amzauth.creators.errors import *  # noqa: F403  (the typed errors, listed once in errors.__all__)
 from amzauth.creators.flow import Stats
 from amzauth.creators.limiter import LimitSpec
-from amzauth.creators.models import (
-    BrowseNode,
-    BrowseNodeRef,
-    BrowseNodesResult,
-    Item,
-    ItemError,
-    ItemsResult,
-    NodeError,
-    Savings,
-    SearchResult,
-    VariationsResult,
-)
 from amzauth.creators.store import MemoryResultStore, RedisResultStore, ResultStore, SQLiteResultStore
 
 # Old names (not in __all__), kept importable.
 from amzauth.creators.store import MemoryStore as MemoryStore
 from amzauth.creators.store import RedisStore as RedisStore
 from amzauth.creators.store import SQLiteStore as SQLiteStore
+
+if TYPE_CHECKING:
+    from amzauth.creators.models import (
+        BrowseNode,
+        BrowseNodeRef,
+        BrowseNodesResult,
+        Item,
+        ItemError,
+        ItemsResult,
+        NodeError,
+        Savings,
+        SearchResult,
+        VariationsResult,
+    )
+
+# The result models (and pydantic with them) load on first use: the first answer, or an import by name.
+_MODELS = (
+    "BrowseNode",
+    "BrowseNodeRef",
+    "BrowseNodesResult",
+    "Item",
+    "ItemError",
+    "ItemsResult",
+    "NodeError",
+    "Savings",
+    "SearchResult",
+    "VariationsResult",
+)
+__getattr__ = lazy_exports(__name__, dict.fromkeys(_MODELS, "amzauth.creators.models"))
 
 __all__ = [
     "AsyncCreatorsClient",

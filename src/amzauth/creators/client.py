@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
@@ -49,9 +49,12 @@ from amzauth.creators.limiter import (
     DEFAULT_RATE,
     LimitSpec,
 )
-from amzauth.creators.models import BrowseNodesResult, ItemsResult, SearchResult, VariationsResult
 from amzauth.creators.store import ResultStore, store_for
 from amzauth.engine import AmazonAuth, TokenManager, manager_for_profile
+from amzauth.engine.transport import tls_context
+
+if TYPE_CHECKING:  # the result models (and pydantic) load on the first call, not with the client
+    from amzauth.creators.models import BrowseNodesResult, ItemsResult, SearchResult, VariationsResult
 
 __all__ = ["AsyncCreatorsClient", "CreatorsClient"]
 
@@ -127,17 +130,42 @@ class _Call:
     request: wire.ApiRequest
 
 
+_PLAIN: Final = frozenset({str, int, type(None)})  # hashable, and no equal value of another type means more
+_STR: Final = frozenset({str})
+
+
 def _freeze(v: Any) -> Any:
-    """A hashable image of call arguments (lists become tuples); TypeError for anything else."""
-    if v is None or isinstance(v, str | int | float | bool):
+    """A hashable image of one argument: lists become tuples, and a value keeps its type where equal
+    values of different types mean different calls (``1``, ``1.0`` and ``True`` hash alike).
+    TypeError for anything else (a generator: such a call is simply not memoised).
+    """
+    cls = v.__class__
+    if cls in _PLAIN:
         return v
+    if cls is list or cls is tuple:
+        if set(map(type, v)) <= _STR:  # the common case (resources, keywords), at C speed
+            return tuple(v)
+        return tuple([_freeze(x) for x in v])
+    if isinstance(v, bool | int | float | str):  # bool, float, subclasses
+        return (cls, v)
     if isinstance(v, list | tuple):
-        return tuple(_freeze(x) for x in v)
+        return tuple([_freeze(x) for x in v])
     if isinstance(v, dict):
-        return tuple((k, _freeze(x)) for k, x in v.items())
+        return (dict, tuple([(k, _freeze(x)) for k, x in v.items()]))
     if isinstance(v, set | frozenset):
-        return frozenset(_freeze(x) for x in v)
+        return (frozenset, frozenset([_freeze(x) for x in v]))
     raise TypeError(type(v).__name__)
+
+
+def memo_key(operation: str, subject: Any, kw: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The memo key of a call, built in one pass from normalised arguments; None when one cannot be."""
+    try:
+        values = [*kw.values()]
+        if not set(map(type, values)) <= _PLAIN:  # only then look at each value (C speed otherwise)
+            values = [v if v.__class__ in _PLAIN else _freeze(v) for v in values]
+        return (operation, _freeze(subject), tuple(kw), tuple(values))
+    except TypeError:
+        return None
 
 
 # The keyword that sets a profile's credential_version.
@@ -260,7 +288,7 @@ class _Base:
         )
         self._partner_tag = partner_tag if partner_tag is not None else plan.partner_tag
         self._targets: dict[tuple[str | None, str | None], wire.Target] = {}
-        self._memo: dict[Any, _Call] = {}
+        self._memo: dict[tuple[Any, ...], _Call] = {}
         spec = LimitSpec(
             rate=tuned.rate, burst=tuned.burst, daily=tuned.daily_quota, margin=margin, max_wait=max_wait
         )
@@ -278,7 +306,7 @@ class _Base:
         )
         self._auth = AmazonAuth(manager)
         self._transport = transport
-        self._verify = plan.api_base_url.startswith("https://")
+        self._verify = tls_context()  # shared; its CA bundle loads on the first HTTPS handshake only
         self._open(sleep)
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:
@@ -316,17 +344,12 @@ class _Base:
 
     def _prepare(self, operation: wire.Operation, subject: Any, kw: dict[str, Any]) -> _Call:
         """Validate, build the payload and its cache key once per distinct call (memoised)."""
-        try:
-            memo: Any = (operation, subject, tuple(kw.items()))
-            hash(memo)
-        except TypeError:  # lists among the arguments: freeze them
-            try:
-                memo = (operation, _freeze(subject), _freeze(kw))
-            except TypeError:
-                memo = None
+        memo = memo_key(operation, subject, kw)
         found = self._memo.get(memo) if memo is not None else None
         if found is not None:
             return found
+        from amzauth.creators.models import BrowseNodesResult, SearchResult, VariationsResult
+
         kw = dict(kw)
         target = self.target(kw.pop("marketplace", None), kw.pop("partner_tag", None))
         clock = self.core.clock
@@ -371,11 +394,12 @@ class _Base:
 
     def _memory_hit(self, call: _Call, use_cache: bool) -> Any:
         """The fast path: a fresh result in this process's memory, without building a flow."""
-        if not (use_cache and self.core.cache):
+        core = self.core
+        if not (use_cache and core.cache):
             return None
-        hit = self.core.memory.get(call.key)
-        if hit is not None and self.core.clock() < hit[0]:
-            self.core.stats.add("memory_hits")
+        hit = core.memory.get(call.key)
+        if hit is not None and core.clock() < hit[0]:
+            core.stats.hit()
             return hit[2]
         return None
 

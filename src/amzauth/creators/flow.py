@@ -20,10 +20,9 @@ import time
 import weakref
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from amzauth.core.effects import Send, Sleep, TryLock, Unlock, Wait, adrive, drive, sleep_maybe_async
 from amzauth.core.retry import RetryPolicy
@@ -36,7 +35,6 @@ from amzauth.creators.errors import (
     Throttled,
 )
 from amzauth.creators.limiter import Decision, LimitSpec
-from amzauth.creators.models import Item, ItemError, ItemsResult
 from amzauth.creators.store import CacheEntry, MemoryFront, MemoryResultStore, ResultStore, entry_state
 from amzauth.creators.wire import ApiRequest, chunks, item_key
 from amzauth.engine.transport import RawResponse as RawResponse
@@ -45,7 +43,12 @@ from amzauth.errors import AmzAuthError, NetworkError, TokenError
 
 log = logging.getLogger("amzauth.creators")
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:  # the models (and pydantic) load on the first call, not with the client
+    from pydantic import BaseModel
+
+    from amzauth.creators.models import Item, ItemError, ItemsResult
+
+M = TypeVar("M", bound="BaseModel")
 T = TypeVar("T")
 
 DEFAULT_RETRY: Final = RetryPolicy(attempts=3, base=0.5, cap=8.0, retry_after_cap=30.0, budget=15.0)
@@ -114,6 +117,11 @@ class Stats:
         with self._mu:
             setattr(self, name, getattr(self, name) + n)
 
+    def hit(self) -> None:
+        """``add("memory_hits")`` for the hottest path, without the name lookups."""
+        with self._mu:
+            self.memory_hits += 1
+
     def as_dict(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__ if not k.startswith("_")}
 
@@ -160,9 +168,11 @@ class Core:
 
     # -- entries -----------------------------------------------------------------------------------
     def decode(self, model: type[M], entry: CacheEntry) -> M | None:
+        from amzauth.creators.models import decode_entry
+
         try:
-            return model.model_validate_json(entry.data)
-        except (ValidationError, ValueError):
+            return decode_entry(model, entry.data)
+        except (ValueError, LookupError, TypeError):  # pydantic's ValidationError is a ValueError
             return None  # written by another version: a miss
 
     def state(self, entry: CacheEntry | None, now: float, ttl: float) -> str:
@@ -174,8 +184,10 @@ class Core:
         self.memory.put(key, fresh, min(entry.stale_until, fresh + self.stale_ttl), value)
 
     def entry(self, result: BaseModel, ttl: float, now: float) -> CacheEntry:
+        from amzauth.creators.models import encode_entry
+
         return CacheEntry(
-            data=result.model_dump_json(),
+            data=encode_entry(result),
             created=now,
             fresh_until=now + ttl,
             stale_until=now + ttl + self.stale_ttl,
@@ -220,6 +232,8 @@ class Core:
 
 def mark(result: M, *, cached: bool, stale: bool = False) -> M:
     """A copy flagged cached/stale, items included (so each item says where it came from)."""
+    from amzauth.creators.models import Item
+
     update: dict[str, Any] = {"cached": cached, "stale": stale}
     items = getattr(result, "items", None)
     if isinstance(items, list) and items and isinstance(items[0], Item):
@@ -442,6 +456,8 @@ def fetch_items(
     records the failure for the other ASINs; only when nothing at all could be answered is the
     failure raised. Any other failure (bad partner tag, auth) is raised at once.
     """
+    from amzauth.creators.models import ItemError, ItemsResult
+
     use_cache = use_cache and core.cache
     total = len(asins)
     keys = {a: item_key(prefix, a) for a in asins}
@@ -553,6 +569,8 @@ def _known_errors(
     errors: dict[str, ItemError],
 ) -> Flow[None]:
     """Fresh cached per-item errors (NEGATIVE_CODES) into ``errors``: memory first, then the store."""
+    from amzauth.creators.models import ItemError
+
     rest = []
     for a in asins:
         hit = core.memory.get(ekeys[a])
@@ -585,6 +603,8 @@ def _sort_entries(
     found: dict[str, Item],
     stale: dict[str, Item],
 ) -> None:
+    from amzauth.creators.models import Item
+
     for a in asins:
         if a in found:
             continue

@@ -1,20 +1,29 @@
 """Typed results: the fields affiliates actually use, lifted out of Amazon's nested item documents.
 
 An item as Amazon sends it nests the title three levels deep and the price five; :class:`Item`
-keeps that document as ``raw`` and offers the convenient fields beside it. Extraction is pure
+keeps that document as ``raw`` (Amazon's answer as it came, parsed once and shared, never
+re-serialised) and offers the convenient fields beside it. Extraction is pure
 (:meth:`Item.from_raw`) and forgiving: a field Amazon left out (a resource not asked for, an item
 without offers) becomes None, never an exception. Models are frozen so a cached result handed to
 many callers cannot be changed by one of them.
+
+A cached answer is one JSON document (:func:`encode_entry`): the lifted fields, then Amazon's
+answer spliced in as it came. A hit reads the lifted fields only and builds the models without a
+second validation pass (the fields were typed when the entry was written); Amazon's part is
+parsed on the first use of an item's ``raw``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from typing import Any
+import threading
+from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic_core import from_json
 
 __all__ = [
     "BrowseNode",
@@ -31,7 +40,8 @@ __all__ = [
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # defer_build: a schema is built on first validation or dump, not at import (most paths need neither).
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class Savings(_Frozen):
@@ -45,8 +55,9 @@ class Savings(_Frozen):
 class Item(_Frozen):
     """One product: convenient fields plus Amazon's document (``raw``).
 
-    The document is kept as JSON text (``raw_json``) and parsed on first use of ``raw``: a cached
-    search answer then decodes in a fraction of the time, since most callers never look at it.
+    The document is a view into Amazon's answer, which is parsed at most once and shared by every
+    item of that answer: a cached search decodes in a fraction of the time, since most callers
+    never look at ``raw``.
     """
 
     asin: str
@@ -66,15 +77,20 @@ class Item(_Frozen):
     parent_asin: str | None = None
     marketplace: str | None = None
     variation_attributes: dict[str, str] = Field(default_factory=dict)
-    raw_json: str = Field(default="{}", repr=False)
     cached: bool = False
     stale: bool = False
     fetched_at: float | None = None  # epoch seconds when Amazon answered
+    _raw: RawRef | None = PrivateAttr(default=None)
 
     @property
     def raw(self) -> dict[str, Any]:
         """Amazon's item document, exactly as it came (shared between equal items: treat it as read-only)."""
-        return _parsed(self.raw_json)
+        return self._raw.get() if self._raw is not None else {}
+
+    @property
+    def raw_json(self) -> str:
+        """``raw`` as JSON text (made on demand; kept for callers of earlier versions)."""
+        return json.dumps(self.raw, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def from_raw(
@@ -85,8 +101,13 @@ class Item(_Frozen):
         partner_tag: str | None = None,
         prime: bool | None = None,
         fetched_at: float | None = None,
+        ref: RawRef | None = None,
     ) -> Item:
-        """Lift the convenient fields out of an item document. Pure, never raises on missing parts."""
+        """Lift the convenient fields out of an item document. Pure, never raises on missing parts.
+
+        Every value is typed by construction here, so the model is built without a validation pass.
+        ``ref`` points at the item inside Amazon's whole answer (kept for the cache), else ``raw``.
+        """
         asin = str(raw.get("asin") or "")
         info = _dict(raw.get("itemInfo"))
         title = _display(info.get("title"))
@@ -101,10 +122,13 @@ class Item(_Frozen):
         sv = _dict(price_doc.get("savings"))
         if sv:
             sm = _dict(sv.get("money"))
-            savings = Savings(
-                amount=_num(sm.get("amount")),
-                percent=_num(sv.get("percentage")),
-                currency=_str(sm.get("currency")) or currency,
+            savings = _trusted(
+                Savings,
+                {
+                    "amount": _num(sm.get("amount")),
+                    "percent": _num(sv.get("percentage")),
+                    "currency": _str(sm.get("currency")) or currency,
+                },
             )
         avail = _dict(listing.get("availability"))
         reviews = _dict(raw.get("customerReviews"))
@@ -115,28 +139,31 @@ class Item(_Frozen):
             for v in _list(raw.get("variationAttributes"))
             if isinstance(v, dict) and v.get("name") is not None
         }
-        raw_json = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
-        _remember_parsed(raw_json, raw)
-        return cls(
-            asin=asin,
-            title=title,
-            brand=brand,
-            price=price,
-            currency=currency,
-            price_display=_str(money.get("displayAmount")),
-            savings=savings,
-            availability=_str(avail.get("type")),
-            availability_message=_str(avail.get("message")),
-            prime=_prime(listing) if prime is None else prime,
-            rating=rating,
-            review_count=int(n) if (n := _num(count)) is not None else None,
-            image=_image(raw),
-            url=affiliate_url(_str(raw.get("detailPageURL")), asin, marketplace, partner_tag),
-            parent_asin=_str(raw.get("parentASIN")),
-            marketplace=marketplace,
-            variation_attributes=variations,
-            raw_json=raw_json,
-            fetched_at=fetched_at,
+        return _trusted(
+            cls,
+            {
+                "asin": asin,
+                "title": title,
+                "brand": brand,
+                "price": price,
+                "currency": currency,
+                "price_display": _str(money.get("displayAmount")),
+                "savings": savings,
+                "availability": _str(avail.get("type")),
+                "availability_message": _str(avail.get("message")),
+                "prime": _prime(listing) if prime is None else prime,
+                "rating": rating,
+                "review_count": int(n) if (n := _num(count)) is not None else None,
+                "image": _image(raw),
+                "url": affiliate_url(_str(raw.get("detailPageURL")), asin, marketplace, partner_tag),
+                "parent_asin": _str(raw.get("parentASIN")),
+                "marketplace": marketplace,
+                "variation_attributes": variations,
+                "cached": False,
+                "stale": False,
+                "fetched_at": fetched_at,
+            },
+            ref if ref is not None else RawRef(Answer(None, raw, ()), None),
         )
 
     def summary(self) -> dict[str, Any]:
@@ -275,29 +302,216 @@ class BrowseNodesResult(_Frozen):
     fetched_at: float | None = None
 
 
-# -- raw documents, parsed once per process ---------------------------------------------------------
-_PARSED: dict[str, dict[str, Any]] = {}
-_PARSED_MAX = 4096
+# -- Amazon's answer, kept as it came -----------------------------------------------------------------
+class Answer:
+    """Amazon's answer: its JSON text as it came and/or the parsed document, each made at most once.
+
+    ``at`` is the path to the item list inside the document (``()`` when the document is the item).
+    """
+
+    __slots__ = ("_doc", "_mu", "at", "body", "text")
+
+    def __init__(self, text: str | None, doc: Any, at: tuple[str, ...], body: bytes | None = None) -> None:
+        self.text = text
+        self.body = body  # the bytes ``doc`` was parsed from, spliced into a cache entry as they are
+        self._doc = doc
+        self.at = at
+        self._mu = threading.Lock()
+
+    def doc(self) -> Any:
+        if self._doc is None and self.text is not None:
+            with self._mu:
+                if self._doc is None:
+                    self._doc = json.loads(self.text)
+        return self._doc
+
+    def json_text(self) -> str:
+        """The answer as JSON text: the bytes as they came when they are UTF-8, else serialised once."""
+        if self.text is None:
+            with contextlib.suppress(UnicodeDecodeError):
+                self.text = self.body.decode("utf-8-sig") if self.body is not None else None
+            if self.text is None:
+                self.text = json.dumps(self.doc(), separators=(",", ":"), ensure_ascii=False)
+        return self.text
+
+    def item(self, index: int | None) -> dict[str, Any]:
+        node = self.doc()
+        for k in self.at:
+            node = _dict(node).get(k)
+        if index is not None:
+            items = _list(node)
+            node = items[index] if 0 <= index < len(items) else None
+        return node if isinstance(node, dict) else {}  # a fresh one: callers may hold on to it
 
 
-def _remember_parsed(text: str, doc: dict[str, Any]) -> None:
-    if len(_PARSED) >= _PARSED_MAX:
-        _PARSED.clear()
-    _PARSED[text] = doc
+class RawRef:
+    """Where an item's document sits in an :class:`Answer`; equal when the documents are equal."""
+
+    __slots__ = ("answer", "index")
+
+    def __init__(self, answer: Answer, index: int | None) -> None:
+        self.answer = answer
+        self.index = index
+
+    def get(self) -> dict[str, Any]:
+        return self.answer.item(self.index)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RawRef):
+            return other is self or self.get() == other.get()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RawRef:
+        return self  # read-only by contract, shared like the parsed document
 
 
-def _parsed(text: str) -> dict[str, Any]:
-    doc = _PARSED.get(text)
-    if doc is None:
-        loaded = json.loads(text) if text else {}
-        doc = loaded if isinstance(loaded, dict) else {}
-        _remember_parsed(text, doc)
-    return doc
+M = TypeVar("M", bound=BaseModel)
+
+
+def _trusted(cls: type[M], values: dict[str, Any], raw: RawRef | None = None) -> M:
+    """A model from values that are already of the field types (every field given): no validation pass.
+
+    Only for values this module typed itself: lifted from Amazon's answer by the pure helpers
+    below, or read back from a cache entry that such values were written to.
+    """
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)
+    # One set per class is shared: pydantic copies it before any change (model_copy), never mutates it.
+    _set(obj, "__pydantic_fields_set__", _ALL_SET[cls])
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", {"_raw": raw} if cls is Item else None)
+    return obj
+
+
+_set: Final = object.__setattr__
+
+
+# -- cache entries: one JSON document per answer ----------------------------------------------------
+# {"entry":"amzauth.creators.entry/2","head_chars":"0000004214","head":{...},"answer":<Amazon's answer>}
+# head_chars (fixed width) lets a reader parse the head alone; the answer waits for the first ``raw``.
+ENTRY_FORMAT: Final = "amzauth.creators.entry/2"
+_PREFIX: Final = '{"entry":"' + ENTRY_FORMAT + '","head_chars":"'
+_WIDTH: Final = 10
+_HEAD_AT: Final = len(_PREFIX) + _WIDTH + len('","head":')
+_ANSWER: Final = ',"answer":'
+ITEM_FIELDS: Final = tuple(Item.model_fields)
+_SAVINGS_AT: Final = ITEM_FIELDS.index("savings")
+
+
+def _item_row(item: Item) -> list[Any]:
+    row = [item.__dict__[f] for f in ITEM_FIELDS]
+    sv = row[_SAVINGS_AT]
+    if sv is not None:
+        row[_SAVINGS_AT] = [sv.amount, sv.percent, sv.currency]
+    return row
+
+
+def _items_from_rows(names: list[str], rows: list[list[Any]], index: list[int], answer: Answer) -> list[Item]:
+    """Items back from their rows: typed when written, so built without validation (the hit path)."""
+    if tuple(names) != ITEM_FIELDS:  # another version's fields: validate (a mismatch raises: a miss)
+        out = []
+        for row, i in zip(rows, index, strict=True):
+            item = Item.model_validate(dict(zip(names, row, strict=True)))
+            item._raw = RawRef(answer, i)
+            out.append(item)
+        return out
+    items: list[Item] = []
+    fields_set = _ALL_SET[Item]
+    new = Item.__new__
+    width = len(ITEM_FIELDS)
+    for row, i in zip(rows, index, strict=True):
+        if len(row) != width:
+            raise ValueError("a cached item row of another width")
+        values = dict(zip(ITEM_FIELDS, row))  # noqa: B905  (width checked above; strict= costs 40 %)
+        sv = values["savings"]
+        if sv is not None:
+            values["savings"] = _trusted(Savings, {"amount": sv[0], "percent": sv[1], "currency": sv[2]})
+        item = new(Item)
+        _set(item, "__dict__", values)
+        _set(item, "__pydantic_fields_set__", fields_set)
+        _set(item, "__pydantic_extra__", None)
+        _set(item, "__pydantic_private__", {"_raw": RawRef(answer, i)})
+        items.append(item)
+    return items
+
+
+def encode_entry(result: BaseModel) -> str:
+    """A cached answer as one JSON document: lifted fields in ``head``, Amazon's answer as it came.
+
+    Results without items (browse nodes, per-item errors) are their own plain JSON document.
+    """
+    if isinstance(result, Item):
+        items, fields = [result], None
+    elif isinstance(result, SearchResult | VariationsResult):
+        items, fields = list(result.items), result.model_dump(exclude={"items"})
+    else:
+        return result.model_dump_json()
+    refs = [r for i in items if (r := i._raw) is not None]
+    first = refs[0] if refs else None
+    if (
+        fields is not None
+        and first is not None
+        and all(r.answer is first.answer for r in refs)
+        and len(refs) == len(items)
+    ):
+        at, index = list(first.answer.at), [r.index for r in refs]
+        text = first.answer.json_text()
+    else:  # a getItems entry (one item of a batch) or items of several answers: their documents as a list
+        text = json.dumps([i.raw for i in items], separators=(",", ":"), ensure_ascii=False)
+        at, index = [], list(range(len(items)))
+    head = {
+        "model": type(result).__name__,
+        "fields": fields,
+        "item_fields": ITEM_FIELDS,
+        "items": [_item_row(i) for i in items],
+        "at": at,
+        "index": index,
+    }
+    head_text = json.dumps(head, separators=(",", ":"), ensure_ascii=False)
+    return f'{_PREFIX}{len(head_text):0{_WIDTH}d}","head":{head_text}{_ANSWER}{text}}}'
+
+
+def decode_entry(model: type[M], data: str) -> M | None:
+    """A cached answer back as ``model``, or None when the entry is not one (another version's)."""
+    if model is not Item and model is not SearchResult and model is not VariationsResult:
+        return model.model_validate_json(data)
+    if not data.startswith(_PREFIX):
+        return None  # an earlier format: a miss
+    end = _HEAD_AT + int(data[len(_PREFIX) : len(_PREFIX) + _WIDTH])
+    head = from_json(data[_HEAD_AT:end])
+    if not (isinstance(head, dict) and head.get("model") == model.__name__) or not data.startswith(
+        _ANSWER, end
+    ):
+        return None
+    answer = Answer(data[end + len(_ANSWER) : -1], None, tuple(head["at"]))
+    names = head["item_fields"]
+    items = _items_from_rows(names, head["items"], head["index"], answer)
+    if model is Item:
+        return items[0] if len(items) == 1 else None  # type: ignore[return-value]
+    fields = head["fields"]
+    if not isinstance(fields, dict) or set(fields) != _RESULT_FIELDS[model]:
+        return model.model_validate({**fields, "items": items})
+    fields["items"] = items
+    return _trusted(model, fields)
+
+
+_ALL_SET: Final[dict[type[BaseModel], set[str]]] = {
+    m: set(m.model_fields) for m in (Item, Savings, SearchResult, VariationsResult)
+}
+_RESULT_FIELDS: Final[dict[type[BaseModel], set[str]]] = {
+    SearchResult: set(SearchResult.model_fields) - {"items"},
+    VariationsResult: set(VariationsResult.model_fields) - {"items"},
+}
 
 
 # -- extraction helpers (pure) -------------------------------------------------------------------
+_EMPTY: Final[dict[str, Any]] = {}  # shared by every missing part: only ever read
+
+
 def _dict(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
+    return v if isinstance(v, dict) else _EMPTY
 
 
 def _str(v: Any) -> str | None:
@@ -310,6 +524,8 @@ def _list(v: Any) -> list[Any]:
 
 
 def _num(v: Any) -> float | None:
+    if v.__class__ is float:  # the common case, first
+        return v if v - v == 0.0 else None  # NaN and the infinities are not amounts
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
     try:

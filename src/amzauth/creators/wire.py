@@ -15,19 +15,19 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from amzauth.config.marketplaces import find_marketplace
 from amzauth.creators.errors import CreatorsError, InvalidInput, error_from_response
-from amzauth.creators.models import (
-    BrowseNode,
-    BrowseNodesResult,
-    Item,
-    ItemError,
-    NodeError,
-    SearchResult,
-    VariationsResult,
-)
+
+if TYPE_CHECKING:  # the models (and pydantic) load with the first answer, not with the client
+    from amzauth.creators.models import (
+        BrowseNodesResult,
+        Item,
+        ItemError,
+        SearchResult,
+        VariationsResult,
+    )
 
 Operation = Literal["searchItems", "getItems", "getVariations", "getBrowseNodes"]
 
@@ -583,6 +583,8 @@ def parse_search(
     payload: Mapping[str, Any],
     now: float,
 ) -> SearchResult | CreatorsError:
+    from amzauth.creators.models import Answer, Item, RawRef, SearchResult
+
     doc = _ok(status, headers, body, "searchItems")
     if isinstance(doc, CreatorsError):
         return doc
@@ -592,11 +594,17 @@ def parse_search(
             total=0, marketplace=target.marketplace, fetched_at=now
         )
     prime = _prime_hint(payload)
+    answer = Answer(None, doc, ("searchResult", "items"), body)
     items = [
         Item.from_raw(
-            raw, marketplace=target.marketplace, partner_tag=target.partner_tag, prime=prime, fetched_at=now
+            raw,
+            marketplace=target.marketplace,
+            partner_tag=target.partner_tag,
+            prime=prime,
+            fetched_at=now,
+            ref=RawRef(answer, n),
         )
-        for raw in _as_list(result.get("items"))
+        for n, raw in enumerate(_as_list(result.get("items")))
         if isinstance(raw, dict)
     ]
     total = result.get("totalResultCount")
@@ -629,6 +637,8 @@ def parse_items(
     now: float,
 ) -> tuple[list[Item], list[ItemError]] | CreatorsError:
     """getItems: the items Amazon returned and one ItemError per requested ASIN it did not."""
+    from amzauth.creators.models import Item, ItemError
+
     doc = _ok(status, headers, body, "getItems")
     if isinstance(doc, CreatorsError):
         return doc
@@ -668,6 +678,8 @@ def parse_variations(
     payload: Mapping[str, Any],
     now: float,
 ) -> VariationsResult | CreatorsError:
+    from amzauth.creators.models import Answer, Item, RawRef, VariationsResult
+
     doc = _ok(status, headers, body, "getVariations")
     if isinstance(doc, CreatorsError):
         return doc
@@ -675,9 +687,16 @@ def parse_variations(
     result = doc.get("variationsResult")
     if not isinstance(result, dict):
         return _no_result(doc, status, "getVariations") or VariationsResult(asin=asin, fetched_at=now)
+    answer = Answer(None, doc, ("variationsResult", "items"), body)
     items = [
-        Item.from_raw(raw, marketplace=target.marketplace, partner_tag=target.partner_tag, fetched_at=now)
-        for raw in _as_list(result.get("items"))
+        Item.from_raw(
+            raw,
+            marketplace=target.marketplace,
+            partner_tag=target.partner_tag,
+            fetched_at=now,
+            ref=RawRef(answer, n),
+        )
+        for n, raw in enumerate(_as_list(result.get("items")))
         if isinstance(raw, dict)
     ]
     summary = _as_dict(result.get("variationSummary"))
@@ -710,6 +729,8 @@ def parse_variations(
 def parse_browse_nodes(
     status: int, headers: Mapping[str, str], body: bytes, payload: Mapping[str, Any], now: float
 ) -> BrowseNodesResult | CreatorsError:
+    from amzauth.creators.models import BrowseNode, BrowseNodesResult, NodeError
+
     doc = _ok(status, headers, body, "getBrowseNodes")
     if isinstance(doc, CreatorsError):
         return doc

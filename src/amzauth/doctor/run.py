@@ -26,6 +26,7 @@ from amzauth.core.marketplaces import REGIONS, SPAPI_HOST_BY_REGION, Region
 from amzauth.core.plan import Plan, build_plan, sandbox_url
 from amzauth.core.redact import redact, redact_id, scrub
 from amzauth.core.tokens import parse_retry_after
+from amzauth.engine.transport import tls_context
 
 SCHEMA: Final = "amzauth.doctor/1"
 SKEW_WARN: Final = 60.0
@@ -350,7 +351,7 @@ def run_doctor(
             }
         )
         return finish(True, None, "ok")
-    with httpx.Client(timeout=timeout, transport=transport) as client:
+    with httpx.Client(timeout=timeout, transport=transport, verify=tls_context()) as client:
         api = _call_api(client, plan, token.access_token)
         fields["api_status"] = api.status
         fields["api_endpoint"] = api.url

@@ -7,15 +7,92 @@ that the retry policy and the doctor read.
 
 from __future__ import annotations
 
+import os
+import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import httpx
 
 from amzauth.core.tokens import TokenRequest
 from amzauth.errors import NetworkError
+
+
+# -- one TLS context per process and setting ------------------------------------------------------
+class _LazyTrust(ssl.SSLContext):
+    """An SSLContext that loads its CA bundle on the first handshake, not when a client is made.
+
+    Loading certifi's bundle costs 20 to 40 ms; a client that only ever talks plain http (the
+    sandbox) never pays it, and every client of the process shares the one load.
+    """
+
+    _load: Callable[[ssl.SSLContext], None] | None
+
+    def _ready(self) -> None:
+        if self._load is not None:
+            with _TLS_MU:
+                if self._load is not None:
+                    self._load(self)
+                    self._load = None  # only now: another thread may handshake without the lock
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # sync httpx (httpcore)
+        self._ready()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:  # async httpx (anyio)
+        self._ready()
+        return super().wrap_bio(*args, **kwargs)
+
+
+_TLS: dict[tuple[object, ...], ssl.SSLContext] = {}
+_TLS_MU = threading.RLock()
+
+
+def tls_context(verify: bool | str = True) -> ssl.SSLContext:
+    """The process's shared context for ``verify`` (True: certifi or $SSL_CERT_FILE/$SSL_CERT_DIR, as
+    httpx reads them; a path: that CA file or directory; False: no verification).
+
+    Pass it as ``verify=`` to every httpx client: one context per setting, its CA bundle loaded
+    lazily on the first HTTPS handshake (never for http:// URLs).
+    """
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = None if cafile else (os.environ.get("SSL_CERT_DIR") or None)
+    if isinstance(verify, str):
+        cafile, capath = (None, verify) if os.path.isdir(verify) else (verify, None)
+    key: tuple[object, ...] = (verify is not False, cafile, capath)
+    ctx = _TLS.get(key)
+    if ctx is not None:
+        return ctx
+    with _TLS_MU:
+        ctx = _TLS.get(key)
+        if ctx is None:
+            ctx = _TLS[key] = _new_context(verify is not False, cafile, capath)
+        return ctx
+
+
+def _new_context(verify: bool, cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    ctx = _LazyTrust(ssl.PROTOCOL_TLS_CLIENT)
+    ctx._load = None
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    keylog = os.environ.get("SSLKEYLOGFILE")
+    if keylog:  # as ssl.create_default_context does
+        ctx.keylog_filename = keylog
+
+    def load(c: ssl.SSLContext) -> None:
+        if cafile or capath:
+            c.load_verify_locations(cafile=cafile, capath=capath)
+        else:
+            import certifi
+
+            c.load_verify_locations(cafile=certifi.where())
+
+    ctx._load = load
+    return ctx
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +151,9 @@ class HttpxTokenTransport:
         if self._client is None:
             with self._mu:
                 if self._client is None:
-                    self._client = httpx.Client(transport=self._transport, follow_redirects=False)
+                    self._client = httpx.Client(
+                        transport=self._transport, follow_redirects=False, verify=tls_context()
+                    )
         return self._client
 
     def send(self, request: TokenRequest, timeout: float) -> RawResponse:
@@ -89,7 +168,9 @@ class HttpxTokenTransport:
     async def asend(self, request: TokenRequest, timeout: float) -> RawResponse:
         # One short-lived client per refresh: refreshes are rare and an AsyncClient is bound to its loop.
         try:
-            async with httpx.AsyncClient(transport=self._async_transport, follow_redirects=False) as client:
+            async with httpx.AsyncClient(
+                transport=self._async_transport, follow_redirects=False, verify=tls_context()
+            ) as client:
                 r = await client.request(
                     request.method,
                     request.url,

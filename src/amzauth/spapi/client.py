@@ -39,7 +39,7 @@ from amzauth.engine import (
     store_for_profile,
 )
 from amzauth.engine.stores import TokenStore
-from amzauth.engine.transport import network_error
+from amzauth.engine.transport import network_error, tls_context
 from amzauth.errors import NetworkError
 from amzauth.spapi.errors import InvalidInput, SPAPIError, SPAPINetworkError
 from amzauth.spapi.sigv4 import SignedAuth, SigV4Signer
@@ -272,7 +272,13 @@ class _Base:
         base_auth: httpx.Auth = AmazonAuth(manager)
         self.auth: httpx.Auth = SignedAuth(base_auth, sigv4) if sigv4 is not None else base_auth
         self._open(
-            {"auth": self.auth, "timeout": self.timeout, "transport": transport, "follow_redirects": False}
+            {
+                "auth": self.auth,
+                "timeout": self.timeout,
+                "transport": transport,
+                "follow_redirects": False,
+                "verify": tls_context(),
+            }
         )
 
     def _open(self, options: dict[str, Any]) -> None:
