@@ -46,12 +46,17 @@ def clock() -> Clock:
 
 @pytest.fixture()
 def make_kit(sb: Any, store: SQLiteStore, clock: Clock) -> Iterator[Callable[..., SiteKit]]:
-    """Kits over demo-world clients (closed at the end); keyword arguments go to SiteSettings."""
+    """Kits over demo-world clients (closed at the end); keyword arguments go to SiteSettings.
+
+    The render budget defaults to 10 s here so results do not depend on the machine's load; the
+    budget's own test sets it.
+    """
     made: list[SiteKit] = []
 
     def make(client: CreatorsClient | None = None, **settings: Any) -> SiteKit:
         if client is None:
             client = _world.make_client(sb, store, clock=clock, retry=_fast_retry())
+        settings.setdefault("budget_ms", 10_000)  # a loaded CI box must not turn data into fallbacks
         kit = SiteKit(client, SiteSettings(**settings), owns_client=True)
         made.append(kit)
         return kit

@@ -37,7 +37,7 @@ def site(tmp_path: Path, sb: Any) -> Iterator[Path]:
     overrides = tmp_path / "templates"
     with override_settings(
         AMZAUTH_CONFIG=str(cfg),
-        AMZAUTH_SITE={"theme": "compact", "budget_ms": 2000},
+        AMZAUTH_SITE={"theme": "compact", "budget_ms": 10_000},
         TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [str(overrides)]}],
     ):
         reset_kit()
