@@ -39,7 +39,7 @@ def test_presets_pick_the_api_sort() -> None:
     assert ProductList.of(browse_node=172282, preset="new_releases").sort == "NewestArrivals"
 
 
-def test_settings_from_profile_text_values() -> None:
+def test_settings_from_environment_variables() -> None:
     s = SiteSettings.from_mapping(
         {
             "site_theme": "dark",

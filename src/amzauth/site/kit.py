@@ -122,13 +122,15 @@ class SiteKit:
         settings: SiteSettings | None = None,
         **client_kw: Any,
     ) -> SiteKit:
-        """A kit for a profile of the profiles file; ``site_*`` keys of the profile set the options."""
+        """A kit for a profile of the profiles file; ``AMZAUTH_SITE_*`` variables set the options."""
         from amzauth.config import load_profile
 
         profile = load_profile(name, config)
         client = CreatorsClient(profile, **client_kw)
         try:
-            chosen = settings or SiteSettings.from_profile(profile)
+            import os
+
+            chosen = settings or SiteSettings.from_env(os.environ)
         except Exception:
             client.close()
             raise
@@ -293,6 +295,7 @@ class SiteKit:
             "button": b.button or self.settings.button_text or self.fmt.text("buy"),
             "link": self.link_attrs,
             "disclosure": self.disclosure_text if self.settings.disclosure else None,
+            "fallback_text": self.fmt.text("view"),
         }
 
     def _render_block(self, env: Environment, b: Block, found: Found, style: Markup) -> Markup:

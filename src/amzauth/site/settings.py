@@ -33,7 +33,8 @@ DEFAULT_REL: Final = "sponsored nofollow noopener"
 
 @dataclass(frozen=True, slots=True)
 class SiteSettings:
-    """How blocks look and behave. Profile keys are the field names prefixed ``site_``."""
+    """How blocks look and behave: keyword arguments, a mapping (Django's ``AMZAUTH_SITE``) or
+    ``AMZAUTH_SITE_<FIELD>`` environment variables."""
 
     theme: str = "light"
     disclosure: bool = True
@@ -96,10 +97,10 @@ class SiteSettings:
         return cls(**kw)
 
     @classmethod
-    def from_profile(cls, profile: Any) -> SiteSettings:
-        """``site_*`` keys of a profile (``site_theme = "dark"``, ``site_budget_ms = 200``...)."""
-        values = {k: profile.get(k) for k in getattr(profile, "values", {}) if str(k).startswith("site_")}
-        return cls.from_mapping({k: v for k, v in values.items() if v is not None}, prefix="site_")
+    def from_env(cls, environ: Mapping[str, str]) -> SiteSettings:
+        """``AMZAUTH_SITE_<FIELD>`` variables (``AMZAUTH_SITE_THEME=dark``, ``AMZAUTH_SITE_BUDGET_MS=200``)."""
+        values = {k.lower(): v for k, v in environ.items() if k.startswith("AMZAUTH_SITE_")}
+        return cls.from_mapping(values, prefix="amzauth_site_")
 
     def with_(self, **changes: Any) -> SiteSettings:
         return replace(self, **changes)

@@ -19,8 +19,17 @@ def setting(name: str, default: Any = None) -> Any:
 
 
 def site_settings() -> SiteSettings:
-    """``AMZAUTH_SITE`` (a dict of SiteSettings fields) as SiteSettings; unknown keys name themselves."""
-    return SiteSettings.from_mapping(setting("AMZAUTH_SITE", {}) or {})
+    """``AMZAUTH_SITE`` (a dict of SiteSettings fields) over ``AMZAUTH_SITE_*`` variables; unknown keys
+    name themselves."""
+    import os
+
+    values = {
+        k.lower().removeprefix("amzauth_site_"): v
+        for k, v in os.environ.items()
+        if k.startswith("AMZAUTH_SITE_")
+    }
+    values.update(setting("AMZAUTH_SITE", {}) or {})
+    return SiteSettings.from_mapping(values)
 
 
 def template_dirs() -> list[str]:
