@@ -29,6 +29,7 @@ __all__ = [
     "ProductView",
     "Table",
     "TextLink",
+    "freshness",
     "product_view",
     "table_winners",
 ]
@@ -279,6 +280,14 @@ def _image_size(item: Item) -> tuple[int, int]:
     return DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE
 
 
+def freshness(item: Item, now: float, items_ttl: float, max_price_age: float) -> tuple[bool, bool]:
+    """(stale, price may be shown): the only two things about an item's view that time changes. Pure."""
+    age = now - item.fetched_at if item.fetched_at is not None else None
+    stale = age is None or age > items_ttl
+    show_price = item.price is not None and item.currency is not None and age is not None
+    return stale, show_price and age is not None and age <= max_price_age
+
+
 def product_view(
     asin: str,
     item: Item | None,
@@ -297,9 +306,7 @@ def product_view(
             asin, plain, None, None, None, 0, 0, None, None, None, None, None, None, None, None, None,
             None, None, None, None, None, False, True,
         )  # fmt: skip
-    age = now - item.fetched_at if item.fetched_at is not None else None
-    show_price = item.price is not None and item.currency is not None and age is not None
-    show_price = show_price and age is not None and age <= settings.max_price_age
+    stale, show_price = freshness(item, now, items_ttl, settings.max_price_age)
     w, h = _image_size(item) if item.image else (0, 0)
     price = item.price if show_price else None
     currency = item.currency if show_price else None
@@ -326,7 +333,7 @@ def product_view(
         stars_text=fmt.stars(item.rating) if item.rating is not None else None,
         review_count=item.review_count,
         count_text=fmt.count(item.review_count) if item.review_count is not None else None,
-        stale=age is None or age > items_ttl,
+        stale=stale,
         fallback=False,
     )
 

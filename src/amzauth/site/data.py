@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -39,7 +40,7 @@ __all__ = ["Found", "ProductData", "classify"]
 log = logging.getLogger("amzauth.site")
 
 COALESCE: Final = 0.05  # seconds the refresher waits to gather a batch
-REQUEUE_AFTER: Final = 30.0  # an ASIN queued for refresh is not queued again for this long
+REQUEUE_AFTER: Final = 30.0  # an ASIN whose refresh failed is not queued again for this long (at most)
 
 
 @dataclass(slots=True)
@@ -105,6 +106,8 @@ class ProductData:
         self._queue: dict[str, None] = {}
         self._wake = threading.Condition(self._mu)
         self._refresher: CreatorsClient | None = None
+        self._claims: set[str] = set()  # ASINs this process has claimed to renew for the fleet
+        self._owner = secrets.token_hex(8)
         self._refresh_thread: threading.Thread | None = None
         self._closed = False
         self.refreshes = 0  # refresh batches started (for tests and benches)
@@ -165,7 +168,15 @@ class ProductData:
         _fresh, aging, stale = classify(found.items, now, self.ttl, self.settings.refresh_ahead)
         if aging:
             self.queue_refresh(aging)
-        stale_set = set(stale)
+        # Just past its TTL (it missed the refresh window): serve the copy and renew it behind, batched
+        # with the others; long stale: worth the render budget to get a fresh answer.
+        grace = self.ttl * (1 - self.settings.refresh_ahead)
+        behind = [
+            a for a in stale if (f := found.items[a].fetched_at) is not None and now - f < self.ttl + grace
+        ]
+        if behind:
+            self.queue_refresh(behind)
+        stale_set = set(stale) - set(behind)
         need = [a for a in asins if a not in found.errors and (a not in found.items or a in stale_set)]
         if not need:
             return found
@@ -233,12 +244,13 @@ class ProductData:
     def queue_refresh(self, asins: Iterable[str]) -> None:
         """Renew these entries in the background (coalesced into batches of 10 across pages)."""
         now = time.monotonic()
+        backoff = min(REQUEUE_AFTER, self.ttl * (1 - self.settings.refresh_ahead))
         with self._mu:
             if self._closed:
                 return
             added = False
             for a in asins:
-                if now - self._queued.get(a, -REQUEUE_AFTER) >= REQUEUE_AFTER:
+                if now - self._queued.get(a, -backoff) >= backoff:
                     self._queued[a] = now
                     self._queue[a] = None
                     added = True
@@ -286,18 +298,90 @@ class ProductData:
                 if self._closed:
                     return
             time.sleep(COALESCE)
-            with self._mu:
-                batch = list(self._queue)[:100]
-                for a in batch:
-                    del self._queue[a]
+            batch = self._take_batch()
+            if not batch:
+                continue
             try:
                 self.refreshes += 1
                 result = self.refresher().get_items(batch)
             except Exception as exc:
+                if self._closed:
+                    return
                 self._log_once(failure_code(exc), "refresh", f"background refresh failed: {exc}")
                 continue
+            finally:
+                self._release(batch)
             # The main client's memory front still holds the old copies: let the next peek read the store.
             self.client.core.memory.discard([self.key(i.asin) for i in result.items])
+            with self._mu:  # renewed: they may be queued again when they next age
+                for a in batch:
+                    self._queued.pop(a, None)
+
+    def _take_batch(self) -> list[str]:
+        """Queued ASINs still aging in the shared store, in whole tens (a partial ten once overdue).
+
+        ASINs another process has renewed meanwhile are dropped (and this process's memory copy
+        with them), so a fleet refreshes each item about once per period, in full getItems batches.
+        """
+        with self._mu:
+            queued = list(self._queue)
+        renewed = self._renewed(queued)
+        max_wait = min(2.0, self.ttl * (1 - self.settings.refresh_ahead) / 4)
+        with self._mu:
+            for a in renewed:
+                self._queue.pop(a, None)
+                self._queued.pop(a, None)
+            rest = list(self._queue)[:100]
+        # Claim each ASIN in the shared store, so one process of the fleet renews it, not all of them.
+        taken = self._claim([a for a in rest if a not in self._claims])
+        with self._mu:
+            for a in rest:
+                if a not in taken and a not in self._claims:  # another process renews it
+                    self._queue.pop(a, None)
+                    self._queued.pop(a, None)
+            self._claims.update(taken)
+            mine = [a for a in self._queue if a in self._claims]
+            now = time.monotonic()
+            overdue = bool(mine) and now - self._queued.get(mine[0], now) >= max_wait
+            batch = mine[: (len(mine) if overdue else len(mine) // 10 * 10)]
+            for a in batch:
+                del self._queue[a]
+        if renewed:
+            self.client.core.memory.discard([self.key(a) for a in renewed])
+        return batch
+
+    def _claim(self, asins: Sequence[str]) -> set[str]:
+        lease = max(1.0, min(REQUEUE_AFTER, self.ttl * (1 - self.settings.refresh_ahead)))
+        store = self.client.core.store
+        taken: set[str] = set()
+        for a in asins:
+            try:
+                if store.try_lock("refresh:" + self.key(a), self._owner, lease):
+                    taken.add(a)
+            except Exception:
+                taken.add(a)  # no shared store: renew it ourselves
+        return taken
+
+    def _release(self, asins: Sequence[str]) -> None:
+        store = self.client.core.store
+        with self._mu:
+            for a in asins:
+                self._claims.discard(a)
+        for a in asins:
+            with contextlib.suppress(Exception):
+                store.unlock("refresh:" + self.key(a), self._owner)
+
+    def _renewed(self, asins: Sequence[str]) -> list[str]:
+        """Those of ``asins`` whose shared entry is no longer due for a refresh (another process renewed it)."""
+        if not asins:
+            return []
+        try:
+            entries = self.client.core.store.get_many([self.key(a) for a in asins])
+        except Exception:
+            return []
+        due = self.ttl * self.settings.refresh_ahead
+        now = self.clock()
+        return [a for a in asins if (e := entries.get(self.key(a))) is not None and now - e.created < due]
 
     # -- failures, once ------------------------------------------------------------------------------
     def _report(self, fut: Future[Any], subjects: Sequence[str]) -> None:

@@ -37,6 +37,7 @@ from amzauth.site.blocks import (
     ProductView,
     Table,
     TextLink,
+    freshness,
     product_view,
     table_winners,
 )
@@ -46,6 +47,8 @@ from amzauth.site.settings import SiteSettings
 from amzauth.site.urls import search_url, tagged_url
 
 __all__ = ["Page", "SiteKit", "current_page"]
+
+MEMO_SIZE = 4096
 
 _PAGE: contextvars.ContextVar[Page | None] = contextvars.ContextVar("amzauth_site_page", default=None)
 
@@ -109,6 +112,7 @@ class SiteKit:
         self._owns_client = owns_client
         self.env = self._make_env(None, template_dirs)
         self._envs: dict[int, Environment] = {}
+        self._memo: dict[Any, Markup] = {}  # rendered blocks by (block, env, items' fetch time and freshness)
         self._envs_mu = threading.Lock()
         rel = escape(self.settings.rel)
         self.link_attrs = Markup(f'rel="{rel}"' + (' target="_blank"' if self.settings.new_tab else ""))
@@ -299,6 +303,25 @@ class SiteKit:
         }
 
     def _render_block(self, env: Environment, b: Block, found: Found, style: Markup) -> Markup:
+        """A block's HTML, from the render memo when its items and their freshness are unchanged."""
+        if isinstance(b, ProductList) and b.is_search:
+            return self._render_fresh(env, b, found, style)
+        now = self.clock()
+        ttl, max_age = self.data.ttl, self.settings.max_price_age
+        state = []
+        for a in b.needs():
+            item = found.items.get(a)
+            state.append(None if item is None else (item.fetched_at, *freshness(item, now, ttl, max_age)))
+        key = (b, id(env), bool(style), found.pending, tuple(state))
+        html = self._memo.get(key)
+        if html is None:
+            html = self._render_fresh(env, b, found, style)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = html
+        return html
+
+    def _render_fresh(self, env: Environment, b: Block, found: Found, style: Markup) -> Markup:
         if isinstance(b, Box):
             ctx = self._common(b, style)
             ctx.update(p=self.view(b.asin, found.items.get(b.asin)), fields=b.fields or self.settings.fields)
