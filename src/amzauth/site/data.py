@@ -326,7 +326,7 @@ class ProductData:
         with self._mu:
             queued = list(self._queue)
         renewed = self._renewed(queued)
-        max_wait = min(2.0, self.ttl * (1 - self.settings.refresh_ahead) / 4)
+        max_wait = min(2.0, self.ttl * (1 - self.settings.refresh_ahead) / 2)
         with self._mu:
             for a in renewed:
                 self._queue.pop(a, None)
