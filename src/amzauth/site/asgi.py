@@ -34,19 +34,29 @@ __all__ = ["app", "create_app"]
 
 MAX_PAGES: Final = 10
 _INDEX_RE: Final = re.compile(r"^[A-Za-z]{2,40}$")
-EMBED_JS: Final = """/* amzauth site kit embed: <div data-amazon-box="ASIN"><a href="tagged link">...</a></div> */
+EMBED_JS: Final = """/* amzauth site kit embed: progressive enhancement of plain tagged links.
+   <div data-amazon-box="ASIN"><a href="tagged link">...</a></div>, data-amazon-table="A,B",
+   data-amazon-list="A,B" or data-amazon-list-keywords="words"; optional data-theme. */
 (function () {
   var me = document.currentScript, base = me ? me.src.replace(/\\/embed\\.js(\\?.*)?$/, "") : "";
-  function enhance(el) {
-    var asin = el.getAttribute("data-amazon-box");
-    if (!/^[A-Za-z0-9]{10}$/.test(asin || "") || el.getAttribute("data-amazon-done")) return;
+  var kinds = [["data-amazon-box", function (v) { return "/box/" + encodeURIComponent(v) + "?"; }],
+               ["data-amazon-table", function (v) { return "/table?asins=" + encodeURIComponent(v) + "&"; }],
+               ["data-amazon-list", function (v) { return "/list?asins=" + encodeURIComponent(v) + "&"; }],
+               ["data-amazon-list-keywords", function (v) { return "/list?keywords=" + encodeURIComponent(v) + "&"; }]];
+  function enhance(el, attr, path) {
+    var v = el.getAttribute(attr);
+    if (!v || el.getAttribute("data-amazon-done")) return;
     el.setAttribute("data-amazon-done", "1");
-    var q = el.getAttribute("data-theme") ? "?theme=" + encodeURIComponent(el.getAttribute("data-theme")) : "";
-    fetch(base + "/box/" + asin + q, {credentials: "omit"}).then(function (r) {
-      return r.ok ? r.text() : null;
-    }).then(function (html) { if (html) el.innerHTML = html; }).catch(function () {});
+    var theme = el.getAttribute("data-theme");
+    fetch(base + path(v) + (theme ? "theme=" + encodeURIComponent(theme) : ""), {credentials: "omit"})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html) el.innerHTML = html; }).catch(function () {});
   }
-  function run() { Array.prototype.forEach.call(document.querySelectorAll("[data-amazon-box]"), enhance); }
+  function run() {
+    kinds.forEach(function (k) {
+      Array.prototype.forEach.call(document.querySelectorAll("[" + k[0] + "]"), function (el) { enhance(el, k[0], k[1]); });
+    });
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run); else run();
 })();
 """
@@ -162,8 +172,7 @@ def create_app(kit: SiteKit) -> Starlette:
         )
 
     async def styles(request: Request) -> Response:
-        css = str(kit.styles()).replace("<style data-amzauth-styles>", "").replace("</style>", "")
-        return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=300"})
+        return Response(kit.css(), media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
     async def index(request: Request) -> Response:
         return HTMLResponse(str(kit.render_index()))

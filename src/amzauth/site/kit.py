@@ -221,6 +221,13 @@ class SiteKit:
             page.styled = True
         return Markup(self.env.get_template("amzauth/styles.html").render())
 
+    @staticmethod
+    def css() -> str:
+        """The themes' CSS as a stylesheet (for pages whose CSP forbids inline styles)."""
+        html = Environment(loader=PackageLoader("amzauth.site", "templates"), autoescape=True)
+        text = html.get_template("amzauth/styles.html").render()
+        return text.replace("<style data-amzauth-styles>", "").replace("</style>", "").strip()
+
     def disclosure(self) -> Markup:
         return Markup(
             self.env.get_template("amzauth/disclosure.html").render(disclosure=self.disclosure_text)
