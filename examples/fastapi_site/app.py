@@ -1,7 +1,7 @@
 """FastAPI example: blocks in a Jinja2 page, plus the site kit's ASGI app mounted at /amazon.
 
 Run against the sandbox (started in-process):  python examples/fastapi_site/app.py --port 8000
-Then /, /amazon/box/B0SBXUS001, /amazon/search?q=acme+audio, /amazon/embed.js.
+Then /, /embed (a plain HTML page with the embed script), /amazon/box/B0SBXUS001, /amazon/search?q=acme+audio, /amazon/embed.js.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ def create_app(kit: SiteKit) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     install(templates.env, kit)
     app.mount("/amazon", site_app(kit))
+
+    @app.get("/embed", response_class=HTMLResponse)
+    def embed_page() -> HTMLResponse:
+        # A plain HTML page (no template): the embed script turns its tagged links into blocks.
+        return HTMLResponse((HERE / "static" / "embed.html").read_text(encoding="utf-8"))
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:

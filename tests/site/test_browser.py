@@ -158,3 +158,33 @@ def test_creators_outage_leaves_the_page_200_with_tagged_links(
     assert page.locator(".amz-page-disclosure").is_visible() and dialogs == []
     assert _axe(page) == []
     page.screenshot(path=str(ARTIFACTS / f"{name}-outage-1280.png"), full_page=True)
+
+
+def test_embed_enhances_a_static_page_and_leaves_links_without_javascript(
+    fresh_sandbox: Any,
+    visit: Any,
+    chromium: Any,  # noqa: F811
+) -> None:
+    proc, url = _start("fastapi_site", fresh_sandbox.url)
+    try:
+        page, dialogs = visit(url + "/embed")
+        page.wait_for_selector("[data-amazon-box] .amz-box[data-asin=B0SBXUS001] .amz-price")
+        page.wait_for_selector("[data-amazon-table] .amz-comparison.amz-theme-dark")
+        assert "$49.99" in page.inner_text("[data-amazon-box]") and dialogs == []
+        links = _amazon_links(page)
+        assert links and all("tag=demo-20" in a["href"] and "sponsored" in a["rel"] for a in links)
+        assert _axe(page) == []
+        page.screenshot(path=str(ARTIFACTS / "fastapi_site-embed-1280.png"), full_page=True)
+        ctx = chromium.new_context(java_script_enabled=False)
+        try:
+            plain = ctx.new_page()
+            plain.goto(url + "/embed")
+            hrefs = plain.eval_on_selector_all(
+                "[data-amazon-box] a, [data-amazon-table] a", "els => els.map(e => e.href)"
+            )
+            assert len(hrefs) == 2 and all("tag=demo-20" in h for h in hrefs)
+        finally:
+            ctx.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
