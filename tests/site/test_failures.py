@@ -134,3 +134,11 @@ def test_aging_entries_are_refreshed_in_the_background(kit: SiteKit, sb: Any, cl
     time.sleep(0.2)
     assert len(api_calls(sb)) == 2  # one refresh request for both aging ASINs
     assert _json(kit, "B0SBXUS011")["price_as_of"] != first
+
+
+def test_a_failed_search_list_shows_only_its_tagged_more_link(kit: SiteKit, sb: Any) -> None:
+    sb.add_fault(host=CREATORS, path="/catalog/v1/searchItems", status=503, times=-1)
+    html = kit.product_list(keywords="acme audio", count=3)
+    assert "No products found" not in html and "<li" not in html
+    assert "https://www.amazon.com/s?k=acme+audio&amp;tag=demo-20" in html
+    assert 'rel="sponsored nofollow noopener"' in html

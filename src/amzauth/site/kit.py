@@ -64,6 +64,7 @@ class SearchOutcome:
     pending: bool
     total: int
     cached: bool
+    failed: bool = False  # Amazon could not answer (the list shows only its "more" link)
 
 
 @dataclass
@@ -343,9 +344,10 @@ class SiteKit:
         count = b.count or self.settings.list_count
         more_url = None
         pending = found.pending
+        failed = False
         if b.is_search:
             o = self.search_views(b, count)
-            views, more_url, pending = o.views, o.more_url, o.pending
+            views, more_url, pending, failed = o.views, o.more_url, o.pending, o.failed
         else:
             views = [self.view(a, found.items.get(a)) for a in b.asins[:count]]
         ctx.update(
@@ -353,7 +355,7 @@ class SiteKit:
             fields=b.fields or self.settings.fields,
             more_url=more_url,
             more_text=self.fmt.text("more"),
-            empty=self.fmt.text("no_results") if not pending else None,
+            empty=self.fmt.text("no_results") if not (pending or failed) else None,
             pending=pending,
         )
         return Markup(self._template(env, "amzauth/list.html").render(ctx))
@@ -370,7 +372,7 @@ class SiteKit:
         result, pending = self.data.search(keywords=b.keywords, **opts)
         more = search_url(self.marketplace, b.keywords or "", self.partner_tag, b.search_index)
         if result is None:
-            return SearchOutcome([], more, pending, 0, False)
+            return SearchOutcome([], more, pending, 0, False, failed=not pending)
         views = [self.view(i.asin, i) for i in result.items[:count]]
         return SearchOutcome(views, result.search_url or more, False, result.total, result.cached)
 
