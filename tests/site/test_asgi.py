@@ -72,3 +72,13 @@ async def test_fragments_and_embed(http: httpx.AsyncClient) -> None:
     r = await http.get("/embed.js")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/javascript")
     assert r.text == EMBED_JS and "data-amazon-box" in r.text
+
+
+async def test_cross_origin_only_for_configured_sites(make_kit: Any) -> None:
+    kit = make_kit(cors_origins=("https://blog.example",))
+    transport = httpx.ASGITransport(app=create_app(kit))
+    async with httpx.AsyncClient(transport=transport, base_url="http://site.test") as c:
+        ok = await c.get("/embed.js", headers={"Origin": "https://blog.example"})
+        other = await c.get("/embed.js", headers={"Origin": "https://evil.example"})
+    assert ok.headers["access-control-allow-origin"] == "https://blog.example"
+    assert "access-control-allow-origin" not in other.headers

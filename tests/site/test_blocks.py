@@ -25,6 +25,7 @@ from amzauth.site.blocks import ProductView, table_winners
         (lambda: SiteSettings(max_price_age=90000), "max_price_age"),
         (lambda: SiteSettings(rel="nofollow"), "rel"),
         (lambda: SiteSettings(budget_ms=-1), "budget_ms"),
+        (lambda: SiteSettings(cors_origins=("*",)), "cors_origins"),
         (lambda: SiteSettings.from_mapping({"site_colour": "red"}, prefix="site_"), "site_colour"),
     ],
 )

@@ -187,7 +187,15 @@ def create_app(kit: SiteKit) -> Starlette:
         Route("/embed.js", embed),
         Route("/styles.css", styles),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    if kit.settings.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        # Only the configured sites may call these routes from a browser; GET only, no credentials.
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(kit.settings.cors_origins), allow_methods=["GET"], max_age=600
+        )
+    return app
 
 
 def _search_input(request: Request) -> tuple[str, int, str | None, str | None]:

@@ -49,6 +49,7 @@ class SiteSettings:
     locale: str | None = None  # None: from the marketplace
     list_count: int = 5
     workers: int = 4  # background fetch threads
+    cors_origins: tuple[str, ...] = ()  # sites allowed to use the ASGI app cross-origin (the embed)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +75,12 @@ class SiteSettings:
             )
         if not 1 <= self.list_count <= 10:
             raise InvalidInput("list_count", "list_count must be between 1 and 10")
+        for origin in self.cors_origins:
+            if origin == "*" or not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+                raise InvalidInput(
+                    "cors_origins",
+                    f"cors_origins takes site origins such as https://example.com (no '*', no path), not {origin!r}",
+                )
         if not 1 <= self.workers <= 64:
             raise InvalidInput("workers", "workers must be between 1 and 64")
 
@@ -108,7 +115,7 @@ class SiteSettings:
 
 def _coerce(name: str, value: Any) -> Any:
     """Profile values may arrive as text (environment variables): turn them into the field's type."""
-    if name == "fields":
+    if name in ("fields", "cors_origins"):
         if isinstance(value, str):
             return tuple(x.strip() for x in value.split(",") if x.strip())
         return tuple(value)
