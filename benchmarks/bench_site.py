@@ -263,8 +263,9 @@ def _viewer(
             slow += 0  # counted by the parent through the sandbox log instead
     direct = kit.client.stats.requests
     refreshed = kit.data.refresher().stats.requests
+    fetched = kit.data.refresher().stats.misses
     kit.close()
-    out.put((slow, direct, refreshed))
+    out.put((slow, direct, refreshed, fetched))
 
 
 def bench_fleet(url: str, handle: Any, tmp: Path, views: int, ttl: float, periods: int) -> dict[str, Any]:
@@ -286,6 +287,7 @@ def bench_fleet(url: str, handle: Any, tmp: Path, views: int, ttl: float, period
     got = [q.get(timeout=seconds + 300) for _ in ps]
     slow = sum(g[0] for g in got)
     direct, refreshed = sum(g[1] for g in got), sum(g[2] for g in got)
+    fetched = sum(g[3] for g in got)
     for p in ps:
         p.join()
     log = handle.requests(host="creatorsapi.amazon", path="/catalog/v1/getItems")
@@ -305,6 +307,7 @@ def bench_fleet(url: str, handle: Any, tmp: Path, views: int, ttl: float, period
         f"fleet: getItems per refresh period (0.8 x TTL = {cycle:g} s), averaged": f"{len(log) / span * cycle:.0f}   target <= 100",
         "fleet: views slower than 50 ms": slow,
         "fleet: requests by page views / by the background refresher": f"{direct} / {refreshed}",
+        "fleet: ASINs per refresh request": f"{fetched / max(1, refreshed):.1f}",
     }
 
 

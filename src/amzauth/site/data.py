@@ -332,20 +332,28 @@ class ProductData:
                 self._queue.pop(a, None)
                 self._queued.pop(a, None)
             rest = list(self._queue)[:100]
-        # Claim each ASIN in the shared store, so one process of the fleet renews it, not all of them.
-        taken = self._claim([a for a in rest if a not in self._claims])
-        with self._mu:
-            for a in rest:
-                if a not in taken and a not in self._claims:  # another process renews it
+            now = time.monotonic()
+            overdue = bool(rest) and now - self._queued.get(rest[0], now) >= max_wait
+            target = len(rest) if overdue else len(rest) // 10 * 10
+            mine = [a for a in rest if a in self._claims]
+        # Claim ASINs in the shared store only as whole tens are needed, so one process of the fleet
+        # renews each of them and every process sends full batches.
+        for a in rest:
+            if len(mine) >= target:
+                break
+            if a in mine:
+                continue
+            if self._claim([a]):
+                mine.append(a)
+            else:  # another process renews it
+                with self._mu:
                     self._queue.pop(a, None)
                     self._queued.pop(a, None)
-            self._claims.update(taken)
-            mine = [a for a in self._queue if a in self._claims]
-            now = time.monotonic()
-            overdue = bool(mine) and now - self._queued.get(mine[0], now) >= max_wait
-            batch = mine[: (len(mine) if overdue else len(mine) // 10 * 10)]
+        with self._mu:
+            self._claims.update(mine)
+            batch = mine if overdue else mine[: len(mine) // 10 * 10]
             for a in batch:
-                del self._queue[a]
+                self._queue.pop(a, None)
         if renewed:
             self.client.core.memory.discard([self.key(a) for a in renewed])
         return batch
