@@ -115,3 +115,28 @@ def test_templates_are_overridable_by_name(kit: SiteKit) -> None:
     )
     html = env.get_template("p.html").render()
     assert html.startswith("<div class=mine>") and "$89.95" in html
+
+
+def test_browse_node_list_with_the_new_releases_preset(kit: SiteKit) -> None:
+    node = "12097479011"  # Earbud Headphones in the demo world
+    html = kit.product_list(browse_node=node, preset="new_releases", count=3)
+    asins = re.findall(r'<li data-asin="(\w+)"', html)
+    members = [it for it in _world.catalogue(US) if node in it.browse_nodes]
+    newest = sorted(members, key=lambda it: it.release_date, reverse=True)
+    assert asins and set(asins) <= {it.asin for it in members}
+    assert [_world.item(US, a).release_date for a in asins] == [
+        it.release_date for it in newest[: len(asins)]
+    ]
+    _check_links(html)
+
+
+def test_included_templates_share_the_page_lookup(kit: SiteKit, sb: Any) -> None:
+    templates = {
+        "page.html": "{{ amazon_styles() }}{% include 'part.html' %}{{ amazon_box('B0SBXUS014') }}",
+        "part.html": "{{ amazon_box('B0SBXUS013') }}{{ amazon_table(['B0SBXUS011', 'B0SBXUS012']) }}",
+    }
+    env = install(Environment(loader=DictLoader(templates)), kit)
+    html = env.get_template("page.html").render()
+    assert html.count("<style data-amzauth-styles>") == 1  # styles once, from amazon_styles()
+    assert all(f'data-asin="{a}"' in html for a in ("B0SBXUS011", "B0SBXUS012", "B0SBXUS013", "B0SBXUS014"))
+    assert len(api_calls(sb)) == 1
