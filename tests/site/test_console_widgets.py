@@ -11,7 +11,16 @@ import httpx
 import pytest
 
 from amzauth.console.widgets import snippets
-from tests.console.conftest import SECRETS, creators_profile, write_profiles
+from tests.console.conftest import (  # noqa: F401  (chromium, console, config_path, page: fixtures)
+    SECRETS,
+    chromium,
+    config_path,
+    console,
+    creators_profile,
+    page,
+    shot,
+    write_profiles,
+)
 from tests.support import assert_no_secrets
 
 
@@ -61,3 +70,24 @@ def test_snippets_for_every_block() -> None:
     assert s["jinja2"] == '{{ amazon_list(keywords="say \\"hi\\"", count=3) }}'
     assert 'data-amazon-list-keywords="say &quot;hi&quot;"' in s["html"]
     assert 'rel="sponsored nofollow noopener"' in s["html"] and tag in s["html"]
+
+
+@pytest.mark.browser
+def test_widgets_page_in_the_browser_previews_with_styles_under_the_csp(
+    page: Any,  # noqa: F811
+    fresh_sandbox: Any,
+    config_path: Path,  # noqa: F811
+) -> None:
+    write_profiles(config_path, {"shop": creators_profile(fresh_sandbox.url)})
+    page.goto("/widgets")
+    page.select_option("#w-kind", "table")
+    page.fill("#w-asins", "B0SBXUS001, https://www.amazon.com/dp/B0SBXUS004")
+    page.select_option("#w-theme", "dark")
+    page.click("#preview-button")
+    page.wait_for_selector("#widget-preview .amz-comparison.amz-theme-dark")
+    bg = page.eval_on_selector("#widget-preview .amz-block", "el => getComputedStyle(el).backgroundColor")
+    assert bg == "rgb(22, 25, 31)"  # the dark theme's --amz-bg: the stylesheet loaded under the CSP
+    assert 'amazon_table("B0SBXUS001,B0SBXUS004", theme="dark")' in page.inner_text("#snippet-jinja2")
+    assert "data-amazon-table" in page.inner_text("#snippet-html")
+    assert page.locator("#widget-preview a[rel~=sponsored][href*='tag=demo-20']").count() >= 4
+    shot(page, "site-widgets-table-dark")
