@@ -76,7 +76,8 @@ def snippets(kind: str, asins: list[str], keywords: str, theme: str, tagged: str
         attr = ""
     if attr:
         html = (
-            f'<div {attr}{data_theme}><a href="{tagged}" rel="sponsored nofollow noopener">View on Amazon</a></div>\n'
+            f"<div {attr}{data_theme}>\n"
+            f'  <a href="{tagged}"\n     rel="sponsored nofollow noopener">View on Amazon</a>\n</div>\n'
             '<script src="https://YOUR-SITE/amazon/embed.js" async></script>'
         )
     else:
