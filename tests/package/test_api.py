@@ -123,6 +123,7 @@ def test_the_command_without_its_extras_names_the_pip_line() -> None:
         ("sandbox", "--port", "0"): 'pip install "amzauth[cli,sandbox]"',
         ("demo",): 'pip install "amzauth[cli,sandbox]"',
         ("console",): 'pip install "amzauth[console]"',
+        ("site", "serve"): 'pip install "amzauth[cli,site]"',
     }
     for argv, line in cases.items():
         out = _python(

@@ -17,6 +17,7 @@ EXTRA_MODULES: Final[dict[str, tuple[str, ...]]] = {
     "cli": ("typer", "rich"),
     "sandbox": ("uvicorn",),
     "console": ("fastapi", "uvicorn", "jinja2", "python_multipart"),
+    "site": ("jinja2", "babel", "fastapi", "uvicorn"),
 }
 
 # Commands needing more than the ``cli`` extra.
@@ -24,6 +25,7 @@ COMMAND_EXTRAS: Final[dict[str, tuple[str, ...]]] = {
     "demo": ("cli", "sandbox"),
     "sandbox": ("cli", "sandbox"),
     "console": ("console",),
+    "site": ("cli", "site"),
 }
 
 EXIT_USAGE: Final = 2

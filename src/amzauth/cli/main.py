@@ -18,6 +18,7 @@ from amzauth.cli import (
     cmd_doctor,
     cmd_explain,
     cmd_sandbox,
+    cmd_site,
     cmd_spapi,
     cmd_token,
 )
@@ -41,6 +42,7 @@ for _mod in (
     cmd_creators,
     cmd_console,
     cmd_spapi,
+    cmd_site,
 ):
     _mod.register(app)
 

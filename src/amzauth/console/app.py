@@ -591,6 +591,9 @@ def create_app(
         ctx = _explain_ctx(code)
         return render(request, "explain.html", 200 if ctx["entry"] else 404, **ctx)
 
+    from amzauth.console.widgets import register_widgets  # the site kit's Widgets page (own module)
+
+    register_widgets(app, render, state)
     return app
 
 

@@ -178,7 +178,8 @@ def full_item(ix: Indexes, item: CatalogItem) -> dict[str, Any]:
         product["releaseDate"] = _attr(item.release_date, "ReleaseDate", "en_US")
     info["productInfo"] = product
     out["itemInfo"] = info
-    out["offersV2"] = {"listings": [_listing(item, country)]}
+    if item.offers:
+        out["offersV2"] = {"listings": [_listing(item, country)]}
     if item.variation_attributes:
         out["variationAttributes"] = [{"name": k, "value": v} for k, v in item.variation_attributes.items()]
     return out

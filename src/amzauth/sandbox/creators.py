@@ -347,6 +347,9 @@ def search_items(state: SandboxState, body: dict[str, Any], marketplace: str, ta
     prime_only = "Prime" in (body.get("deliveryFlags") or [])
     min_price, max_price = body.get("minPrice"), body.get("maxPrice")
     min_rating, min_saving = body.get("minReviewsRating"), body.get("minSavingPercent")
+    by_price = (
+        min_price is not None or max_price is not None or str(body.get("sortBy") or "").startswith("Price:")
+    )
     people = " ".join(str(body.get(f) or "") for f in ("actor", "artist", "author")).lower().split()
     matches: list[tuple[int, int, CatalogItem]] = []
     for pos, it in enumerate(ix.by_marketplace.get(marketplace, [])):
@@ -364,6 +367,8 @@ def search_items(state: SandboxState, body: dict[str, Any], marketplace: str, ta
         if not include_oos and it.availability == "OUT_OF_STOCK":
             continue
         if prime_only and not it.prime:
+            continue
+        if by_price and not it.offers:  # no price to filter or sort by
             continue
         cents = minor_units(it.price, it.currency)
         if (min_price is not None and cents < min_price) or (max_price is not None and cents > max_price):

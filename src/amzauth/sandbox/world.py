@@ -218,6 +218,7 @@ class CatalogItem(_Model):
     parent_asin: str = Field("", pattern=r"^([A-Z0-9]{10})?$")
     variation_attributes: dict[str, str] = Field(default_factory=dict)
     release_date: str = ""
+    offers: bool = True  # false: Amazon has no offer for it (no offersV2, no price: "currently unavailable")
 
     @field_validator("marketplace")
     @classmethod

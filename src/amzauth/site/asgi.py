@@ -1,0 +1,234 @@
+"""The ASGI surface: every block as an HTML fragment and as JSON, mountable or served alone.
+
+    from amzauth.site.asgi import create_app
+    app.mount("/amazon", create_app(kit))          # FastAPI / Starlette
+    uvicorn amzauth.site.asgi:app                  # alone, for $AMZAUTH_PROFILE (or `amzauth site serve`)
+
+Routes (relative to the mount point): ``GET /box/{asin}`` (``?format=json``), ``GET /list``,
+``GET /table``, ``GET /link/{asin}``, ``GET /search?q=`` (results page or JSON), ``GET /embed.js``,
+``GET /styles.css``. A request whose every item is fresh in the cache is answered on the event
+loop; anything that may wait on Amazon runs in a worker thread within the render budget.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Final
+
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from amzauth.creators.errors import InvalidInput
+from amzauth.creators.wire import SORT_BY
+from amzauth.site.blocks import Block, Box, ImageLink, ProductList, Table, TextLink
+from amzauth.site.data import Found
+from amzauth.site.kit import SiteKit
+from amzauth.site.urls import parse_asin
+
+__all__ = ["app", "create_app"]
+
+MAX_PAGES: Final = 10
+_INDEX_RE: Final = re.compile(r"^[A-Za-z]{2,40}$")
+EMBED_JS: Final = """/* amzauth site kit embed: progressive enhancement of plain tagged links.
+   <div data-amazon-box="ASIN"><a href="tagged link">...</a></div>, data-amazon-table="A,B",
+   data-amazon-list="A,B" or data-amazon-list-keywords="words"; optional data-theme. */
+(function () {
+  var me = document.currentScript, base = me ? me.src.replace(/\\/embed\\.js(\\?.*)?$/, "") : "";
+  var kinds = [["data-amazon-box", function (v) { return "/box/" + encodeURIComponent(v) + "?"; }],
+               ["data-amazon-table", function (v) { return "/table?asins=" + encodeURIComponent(v) + "&"; }],
+               ["data-amazon-list", function (v) { return "/list?asins=" + encodeURIComponent(v) + "&"; }],
+               ["data-amazon-list-keywords", function (v) { return "/list?keywords=" + encodeURIComponent(v) + "&"; }]];
+  function enhance(el, attr, path) {
+    var v = el.getAttribute(attr);
+    if (!v || el.getAttribute("data-amazon-done")) return;
+    el.setAttribute("data-amazon-done", "1");
+    var theme = el.getAttribute("data-theme");
+    fetch(base + path(v) + (theme ? "theme=" + encodeURIComponent(theme) : ""), {credentials: "omit"})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html) el.innerHTML = html; }).catch(function () {});
+  }
+  function run() {
+    kinds.forEach(function (k) {
+      Array.prototype.forEach.call(document.querySelectorAll("[" + k[0] + "]"), function (el) { enhance(el, k[0], k[1]); });
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run); else run();
+})();
+"""
+
+
+def _bad(exc: InvalidInput, as_json: bool) -> Response:
+    field = getattr(exc, "field", None)
+    if as_json:
+        return JSONResponse({"error": "invalid_input", "field": field, "message": str(exc)}, status_code=400)
+    return HTMLResponse(f'<p class="amz-error">{escape(str(exc))}</p>', status_code=400)
+
+
+def _opts(request: Request, *names: str) -> dict[str, Any]:
+    q = request.query_params
+    out: dict[str, Any] = {}
+    for n in names:
+        v = q.get(n)
+        if v is not None and v != "":
+            out[n] = v
+    if "count" in out:
+        try:
+            out["count"] = int(out["count"])
+        except ValueError:
+            raise InvalidInput("count", "count must be a whole number from 1 to 10") from None
+    return out
+
+
+async def _render(kit: SiteKit, blocks: list[Block], styles: bool) -> list[Markup]:
+    """On the loop when everything is cached and fresh; otherwise in a thread, within the budget."""
+    done = kit.render_cached(blocks, styles=styles)
+    if done is not None:
+        return done
+    rendered: list[Markup] = await run_in_threadpool(kit.render_many, blocks, styles=styles)
+    return rendered
+
+
+async def _lookup(kit: SiteKit, asins: list[str]) -> Found:
+    found = kit.data.lookup(asins, wait=False)
+    if found is not None:
+        return found
+    got: Found | None = await run_in_threadpool(kit.data.lookup, asins)
+    return got or Found()
+
+
+def create_app(kit: SiteKit) -> Starlette:
+    """The site kit's ASGI app for ``kit`` (mount it anywhere; it has no global state)."""
+
+    def styles_wanted(request: Request) -> bool:
+        return request.query_params.get("styles", "1") not in ("0", "false", "no")
+
+    async def box(request: Request) -> Response:
+        as_json = request.query_params.get("format") == "json"
+        try:
+            asin = parse_asin(request.path_params["asin"])
+            block = Box.of(asin, **_opts(request, "fields", "button", "theme"))
+        except InvalidInput as exc:
+            return _bad(exc, as_json)
+        if as_json:
+            found = await _lookup(kit, [asin])
+            return JSONResponse(kit.view(asin, found.items.get(asin)).as_json())
+        html = (await _render(kit, [block], styles_wanted(request)))[0]
+        return HTMLResponse(str(html))
+
+    async def product_list(request: Request) -> Response:
+        try:
+            opts = _opts(
+                request, "keywords", "browse_node", "search_index", "sort", "preset", "count", "fields"
+            )
+            opts.update(_opts(request, "button", "theme"))
+            block = ProductList.of(request.query_params.get("asins"), **opts)
+        except InvalidInput as exc:
+            return _bad(exc, False)
+        return HTMLResponse(str((await _render(kit, [block], styles_wanted(request)))[0]))
+
+    async def table(request: Request) -> Response:
+        try:
+            block = Table.of(
+                request.query_params.get("asins", ""), **_opts(request, "rows", "button", "theme")
+            )
+        except InvalidInput as exc:
+            return _bad(exc, False)
+        return HTMLResponse(str((await _render(kit, [block], styles_wanted(request)))[0]))
+
+    async def link(request: Request) -> Response:
+        try:
+            kind = ImageLink if request.query_params.get("image") in ("1", "true") else TextLink
+            block = kind.of(request.path_params["asin"], request.query_params.get("text"))
+        except InvalidInput as exc:
+            return _bad(exc, False)
+        return HTMLResponse(str((await _render(kit, [block], False))[0]))
+
+    async def search(request: Request) -> Response:
+        as_json = request.query_params.get("format") == "json"
+        try:
+            q, page, category, sort = _search_input(request)
+        except InvalidInput as exc:
+            return _bad(exc, as_json)
+        block = ProductList.of(keywords=q, search_index=category, sort=sort, count=10)
+        views, more, pending, total, cached = await run_in_threadpool(kit.search_page, block, page)
+        pages = min(MAX_PAGES, math.ceil(total / 10)) if total else (1 if views else 0)
+        if as_json:
+            return JSONResponse(
+                {"items": [v.as_json() for v in views], "page": page, "pages": pages, "cached": cached}
+            )
+        html = kit.render_search_page(
+            q, views, more, pending, page=page, pages=pages, category=category, sort=sort
+        )
+        return HTMLResponse(str(html))
+
+    async def embed(request: Request) -> Response:
+        return Response(
+            EMBED_JS, media_type="application/javascript", headers={"Cache-Control": "max-age=300"}
+        )
+
+    async def styles(request: Request) -> Response:
+        return Response(kit.css(), media_type="text/css", headers={"Cache-Control": "max-age=300"})
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(str(kit.render_index()))
+
+    routes = [
+        Route("/", index),
+        Route("/box/{asin}", box),
+        Route("/list", product_list),
+        Route("/table", table),
+        Route("/link/{asin}", link),
+        Route("/search", search),
+        Route("/embed.js", embed),
+        Route("/styles.css", styles),
+    ]
+    app = Starlette(routes=routes)
+    if kit.settings.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        # Only the configured sites may call these routes from a browser; GET only, no credentials.
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(kit.settings.cors_origins), allow_methods=["GET"], max_age=600
+        )
+    return app
+
+
+def _search_input(request: Request) -> tuple[str, int, str | None, str | None]:
+    """Keywords, page, category and sort checked and bounded before any request."""
+    qp = request.query_params
+    q = (qp.get("q") or "").strip()
+    if not q or len(q) > 200:
+        raise InvalidInput("q", "search keywords must be 1 to 200 characters")
+    try:
+        page = int(qp.get("page") or 1)
+    except ValueError:
+        raise InvalidInput("page", "page must be a whole number from 1 to 10") from None
+    if not 1 <= page <= MAX_PAGES:
+        raise InvalidInput("page", "page must be a whole number from 1 to 10")
+    category = qp.get("category") or None
+    if category is not None and not _INDEX_RE.match(category):
+        raise InvalidInput("category", "category must be a search index name such as Electronics")
+    sort = qp.get("sort") or None
+    if sort is not None and sort not in SORT_BY:
+        raise InvalidInput("sort", f"sort must be one of {', '.join(sorted(SORT_BY))}")
+    return q, page, category, sort
+
+
+class _LazyApp:
+    """``amzauth.site.asgi:app``: built for the default profile on the first request."""
+
+    def __init__(self) -> None:
+        self._app: Starlette | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            self._app = create_app(SiteKit.from_profile())
+        await self._app(scope, receive, send)
+
+
+app = _LazyApp()
