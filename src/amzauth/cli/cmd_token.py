@@ -69,6 +69,8 @@ def token(
         fail_token(exc, json_out)
     except NetworkError as exc:
         fail_network(exc, json_out, attempts=True)
+    except ConfigError as exc:  # nothing to request with (no refresh token yet)
+        fail(escape(str(exc)), EXIT_USAGE, as_json=json_out, extra=config_fields(exc))
     now = time.time()
     doc: dict[str, Any] = {
         "token": tok.access_token if show else redact(tok.access_token),

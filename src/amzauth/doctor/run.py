@@ -159,12 +159,16 @@ def _config_error_report(exc: ConfigError, profile_name: str | None) -> DoctorRe
         cause = "env-var-unset"
     elif msg.startswith("profile not found") or msg.startswith("no profiles file"):
         cause = "profile-not-found"
+    elif exc.key == "grant_type":
+        cause = "grant-type-override"
     entry = load_catalogue()["config"]
     fld = exc.key if exc.key in FIELDS else "none"
+    suggested = "client_credentials" if cause == "grant-type-override" else None
     diag = entry.diagnosis(
         cause if entry.find_cause(cause) else "config-invalid",
-        values={"profile": exc.profile or profile_name, "key": exc.key},
+        values={"profile": exc.profile or profile_name, "key": exc.key, "message": exc.message},
         field=fld,
+        suggested_value=suggested,
     )
     diag["summary"] = str(exc)
     if exc.fix:
@@ -286,9 +290,12 @@ def run_doctor(
     from amzauth.engine.once import fetch_token_once
     from amzauth.errors import NetworkError, TokenError
 
-    outcome, info = fetch_token_once(
-        plan, secret, refresh_token=refresh, timeout=timeout, transport=transport
-    )
+    try:
+        outcome, info = fetch_token_once(
+            plan, secret, refresh_token=refresh, timeout=timeout, transport=transport
+        )
+    except ConfigError as exc:  # nothing to send (an SP-API profile saved before any authorization)
+        return _config_error_report(exc, prof.name)
     fields.update(
         http_status=info.http_status,
         request_id=info.request_id,
