@@ -126,6 +126,9 @@ def test_spapi_answers(fresh_sandbox: Any) -> None:
     sb = fresh_sandbox
     plan, h = _spapi(sb)
     d = api(plan, httpx.get(plan.api_base_url + "/catalog/2022-04-01/items", params={"keywords": "x"}, headers=h))
+    assert (d["code"], d["cause"], d["field"]) == ("InvalidInput", "spapi-marketplace-ids-missing", "none")
+    d = api(plan, httpx.get(plan.api_base_url + "/catalog/2022-04-01/items",
+                            params={"keywords": "x", "marketplaceIds": "A1PA6795UKMFR9"}, headers=h))
     assert (d["code"], d["cause"], d["field"]) == ("InvalidInput", "spapi-invalid-marketplace", "marketplace")
     d = api(plan, httpx.get(plan.api_base_url + "/nosuch/v1/thing", headers=h))
     assert d["code"] == "NotFound"

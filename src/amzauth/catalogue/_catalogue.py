@@ -67,6 +67,7 @@ PLACEHOLDERS: Final[Mapping[str, str]] = {
     "message": "Amazon's message or the loader's error text",
     "parameter": "request parameter named by Amazon",
     "expires": "expiry date of the client secret",
+    "role": "SP-API role an operation needs",
 }
 
 _KEBAB: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -12,13 +12,28 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Final
+from typing import Any, Final
 
 from amzauth.core.inspect import Finding, classify_client_id, classify_secret
 from amzauth.core.marketplaces import Region
-from amzauth.core.plan import COGNITO_SCOPE, GRANTLESS_SCOPES, LWA_SCOPE, Plan, family_for_version
+from amzauth.core.plan import (
+    COGNITO_SCOPE,
+    COGNITO_VERSION_REGION,
+    GRANTLESS_SCOPES,
+    LWA_SCOPE,
+    LWA_VERSION_REGION,
+    Plan,
+    family_for_version,
+)
 
 SKEW_LIMIT: Final = 300.0  # seconds: beyond this, "expired" answers are blamed on the clock
+FRESH_TOKEN_AGE: Final = 120.0  # seconds: a token this young refused as expired means a clock is wrong
+REGION_NAMES: Final[dict[str, str]] = {"na": "North America", "eu": "Europe", "fe": "the Far East"}
+DEFAULT_MARKETPLACE_HOST: Final[dict[str, str]] = {
+    "na": "www.amazon.com",
+    "eu": "www.amazon.co.uk",
+    "fe": "www.amazon.co.jp",
+}
 COGNITO_VERSION_BY_REGION: Final[dict[str, str]] = {"na": "2.1", "eu": "2.2", "fe": "2.3"}
 
 
@@ -42,6 +57,11 @@ class Evidence:
     # SP-API: whether a call that needs no role (marketplaceParticipations) works with the same token.
     # True turns an empty-details 403 into a missing role: token, region, app state and account are fine.
     baseline_ok: bool | None = None
+    # Creators invalid_client: the doctor asks the same family's other regional hosts. None with
+    # version_probed True: no host knows the credential (so it is the secret, not the version).
+    accepted_version: str | None = None
+    version_probed: bool = False
+    token_age: float | None = None  # seconds since the refused access token was issued
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +148,34 @@ def _choice(
     )
 
 
+def name_source(diagnosis: dict[str, Any], sources: Mapping[str, str], profile: str) -> dict[str, Any]:
+    """Point the fix at where the diagnosed value comes from when that is an environment variable.
+
+    ``AMZAUTH_<KEY>`` overrides the file and ``env:NAME`` reads a variable: "set it in the profile"
+    would change nothing (or was already right), so the fix names the variable instead.
+    """
+    fld = diagnosis.get("field")
+    src = sources.get(str(fld)) if fld else None
+    if not src or not (src.startswith("env:") or src.startswith("AMZAUTH_")):
+        return diagnosis
+    var = src.removeprefix("env:")
+    suggested = diagnosis.get("suggested_value")
+    value = (
+        f"{var}={suggested}" if suggested and fld not in ("client_secret", "refresh_token") else f"{var}=..."
+    )
+    if src.startswith("AMZAUTH_"):
+        where = f"the environment variable {var} (it overrides profile {profile})"
+        first = f"{fld} comes from the environment variable {var}, which overrides profile {profile}: set it there (export {value}) or unset it; editing the profiles file alone changes nothing."
+    else:
+        where = f"the environment variable {var} (profile {profile} reads it)"
+        first = f"{fld} in profile {profile} reads the environment variable {var}: fix the value of {var} (export {value})."
+    fix = [
+        first,
+        *(step.replace(f" in profile {profile}", f" in {where}") for step in diagnosis.get("fix", [])),
+    ]
+    return {**diagnosis, "fix": fix}
+
+
 def suggested_creators_version(plan: Plan, secret_format: str) -> str:
     """The version matching the secret's family, in the marketplace's region."""
     region = plan.marketplace.region if plan.marketplace else (plan.region or "na")
@@ -170,7 +218,15 @@ def _invalid_client(ev: Evidence, code: str) -> Choice:
             return _choice(
                 ev, code, "version-mismatch", suggested=suggested_creators_version(p, ev.secret_format)
             )
-        if fam == "lwa" and p.marketplace is not None and "auth_endpoint" not in p.overrides:
+        if ev.accepted_version is not None and ev.accepted_version != p.credential_version:
+            # Another region's host issued a token for these very credentials: the version Amazon issued.
+            return _choice(ev, code, "wrong-region-version", suggested=ev.accepted_version)
+        if (
+            fam == "lwa"
+            and p.marketplace is not None
+            and "auth_endpoint" not in p.overrides
+            and not ev.version_probed
+        ):
             want = p.marketplace.creators_version
             if want != p.credential_version and p.credential_version in ("3.1", "3.2", "3.3"):
                 return _choice(ev, code, "wrong-region-version", suggested=want)
@@ -215,6 +271,10 @@ def _invalid_request(ev: Evidence, code: str) -> Choice:
 
 
 def _unauthorized_client(ev: Evidence, code: str) -> Choice:
+    p = ev.plan
+    right = COGNITO_SCOPE if p.family == "cognito" else LWA_SCOPE
+    if p.api == "creators" and "scope" in p.overrides and p.scope not in (COGNITO_SCOPE, LWA_SCOPE):
+        return _choice(ev, code, "scope-of-another-api", field="scope", suggested=right)
     return _choice(
         ev, code, "creators-not-enabled" if ev.plan.api == "creators" else "app-not-approved-for-scope"
     )
@@ -237,8 +297,15 @@ def _invalid_grant(ev: Evidence, code: str) -> Choice:
     return _choice(ev, code, "refresh-token-other-app")
 
 
-def _expired_token(ev: Evidence, code: str) -> Choice:
+def _clock_to_blame(ev: Evidence) -> bool:
+    """A skew beyond the limit, or a token refused as expired moments after it was issued."""
     if ev.clock_skew is not None and abs(ev.clock_skew) > SKEW_LIMIT:
+        return True
+    return ev.token_age is not None and ev.token_age < FRESH_TOKEN_AGE
+
+
+def _expired_token(ev: Evidence, code: str) -> Choice:
+    if _clock_to_blame(ev):
         return _choice(ev, code, "clock-skew")
     return _choice(ev, code, "cached-token-stale")
 
@@ -284,7 +351,7 @@ def _invalid_token(ev: Evidence, code: str) -> Choice:
 
 
 def _token_expired(ev: Evidence, code: str) -> Choice:
-    if ev.clock_skew is not None and abs(ev.clock_skew) > SKEW_LIMIT:
+    if _clock_to_blame(ev):
         return _choice(ev, code, "clock-skew")
     return _choice(ev, code, "token-expired")
 
@@ -305,6 +372,28 @@ def _partner_tag_wrong_mp(ev: Evidence, code: str) -> Choice:
     return _choice(ev, code, "partner-tag-wrong-marketplace")
 
 
+def _authorization_failed(ev: Evidence, code: str) -> Choice:
+    """A credential serves its own region only: outside it, no version change helps (set the issued one)."""
+    p = ev.plan
+    version = p.credential_version or ""
+    issued = LWA_VERSION_REGION.get(version) or COGNITO_VERSION_REGION.get(version)
+    if (
+        p.api == "creators"
+        and issued is not None
+        and p.marketplace is not None
+        and p.marketplace.region != issued
+        and "auth_endpoint" not in p.overrides
+    ):
+        return _choice(
+            ev,
+            code,
+            "credential-region-marketplace",
+            suggested=DEFAULT_MARKETPLACE_HOST[issued],
+            expected_region=REGION_NAMES[issued],
+        )
+    return _choice(ev, code, "marketplace-not-approved")
+
+
 # --- SP-API ------------------------------------------------------------------------------------
 
 
@@ -315,6 +404,49 @@ _RESTRICTED_OPERATIONS: Final = (
     re.compile(r"^(GET|POST) /mfn/v0/shipments(/[^/]+)?$"),
     re.compile(r"^GET /mfn/v0/shipments/[^/]+/label$"),
 )
+
+
+# The role each SP-API path family needs (Amazon's "Roles in the Selling Partner API" table), most
+# specific first. Reports depend on the report type, so they name the usual ones.
+_ROLE_BY_PATH: Final = (
+    ("/catalog/", "Product Listing"),
+    ("/listings/", "Product Listing"),
+    ("/definitions/", "Product Listing"),
+    ("/feeds/", "Product Listing"),
+    ("/product-types/", "Product Listing"),
+    ("/products/pricing/", "Pricing"),
+    ("/batches/products/pricing/", "Pricing"),
+    ("/products/fees/", "Pricing"),
+    ("/orders/", "Inventory and Order Tracking"),
+    ("/fba/inventory/", "Amazon Fulfillment"),
+    ("/fba/inbound/", "Amazon Fulfillment"),
+    ("/fba/outbound/", "Amazon Fulfillment"),
+    ("/inbound/fba/", "Amazon Fulfillment"),
+    ("/finances/", "Finance and Accounting"),
+    ("/sales/", "Selling Partner Insights"),
+    ("/messaging/", "Buyer Communication"),
+    ("/solicitations/", "Buyer Solicitation"),
+    ("/reports/", "the one the report type needs, e.g. Selling Partner Insights or Brand Analytics"),
+)
+
+
+def role_for_operation(operation: str | None) -> str:
+    """The SP-API role an operation (``"METHOD /path"``) needs, in words."""
+    path = (operation or "").split(" ", 1)[-1].split("?", 1)[0]
+    for prefix, role in _ROLE_BY_PATH:
+        if path.startswith(prefix):
+            return role
+    return "listed in the operation's SP-API reference"
+
+
+# Operations a grantless (client_credentials) token may call; everything else needs a seller's token.
+_GRANTLESS_PATHS: Final = ("/notifications/v1/destinations", "/notifications/v1/subscriptions",
+                           "/applications/")  # fmt: skip
+
+
+def is_grantless_operation(operation: str) -> bool:
+    path = operation.split(" ", 1)[-1].split("?", 1)[0]
+    return path.startswith(_GRANTLESS_PATHS)
 
 
 def is_restricted_operation(operation: str) -> bool:
@@ -330,6 +462,13 @@ def _spapi_unauthorized(ev: Evidence, code: str) -> Choice:
         return _choice(ev, code, "spapi-token-missing")
     if "secret token you provided has expired" in msg:
         return _choice(ev, code, "spapi-secret-expired")
+    if (
+        ev.plan.grant_type == "client_credentials"
+        and ev.operation
+        and not is_grantless_operation(ev.operation)
+    ):
+        # A grantless token speaks for the app, not for a seller: seller operations refuse it.
+        return _choice(ev, code, "grantless-token-on-seller-operation", value=ev.operation)
     if ev.token_region is not None and ev.token_region != ev.plan.region:
         return _choice(
             ev, code, "spapi-wrong-region", suggested=ev.token_region, expected_region=ev.token_region
@@ -338,7 +477,13 @@ def _spapi_unauthorized(ev: Evidence, code: str) -> Choice:
         # Checked before the role probe's verdict: a plain token also works on role-free calls.
         return _choice(ev, code, "restricted-operation-without-rdt", value=ev.operation)
     if "role" in msg or (ev.baseline_ok and "restricted" not in msg):
-        return _choice(ev, code, "spapi-missing-role", **({"value": ev.operation} if ev.operation else {}))
+        return _choice(
+            ev,
+            code,
+            "spapi-missing-role",
+            role=role_for_operation(ev.operation),
+            **({"value": ev.operation} if ev.operation else {}),
+        )
     if "account" in msg and ("health" in msg or "deactivat" in msg or "suspend" in msg):
         return _choice(ev, code, "spapi-account-unhealthy")
     if ev.draft and "draft" in msg:
@@ -374,7 +519,10 @@ def _not_found(ev: Evidence, code: str) -> Choice:
 
 
 def _invalid_input(ev: Evidence, code: str) -> Choice:
-    if "marketplace" in (ev.message or "").lower():
+    msg = (ev.message or "").lower()
+    if "marketplaceids" in msg.replace(" ", "") and "missing" in msg:
+        return _choice(ev, code, "spapi-marketplace-ids-missing", parameter="marketplaceIds")
+    if "marketplace" in msg:
         return _choice(ev, code, "spapi-invalid-marketplace")
     return _choice(ev, code, "invalid-parameter")
 
@@ -404,7 +552,7 @@ _RULES: Final[dict[str, Rule]] = {
     "InternalServerException": _transient,
     "InternalFailure": _transient,
     "AssociateNotEligible": _single("not-eligible"),
-    "AuthorizationFailed": _single("marketplace-not-approved"),
+    "AuthorizationFailed": _authorization_failed,
     "InvalidPartnerTag": _single("partner-tag-unknown"),
     "InvalidAssociate": _partner_tag_wrong_mp,
     "CannotParse": _single("body-not-json"),

@@ -20,7 +20,7 @@ import httpx
 from amzauth.catalogue import load_catalogue
 from amzauth.config import ConfigError, Profile, load_profile
 from amzauth.config.profiles import resolve_stored
-from amzauth.core.diagnose import Choice, Evidence, choose, evidence_for
+from amzauth.core.diagnose import Choice, Evidence, choose, evidence_for, name_source
 from amzauth.core.inspect import Finding, classify_secret, inspect_profile
 from amzauth.core.marketplaces import REGIONS, SPAPI_HOST_BY_REGION, Region
 from amzauth.core.plan import Plan, build_plan, sandbox_url
@@ -56,7 +56,7 @@ FIELD_KEYS: Final = (
 )
 # Local findings that make a request pointless: stop at the config step.
 STOP_AT_CONFIG: Final = frozenset(
-    {"placeholder-value", "missing-key", "redirect-uri-fragment", "config-invalid"}
+    {"placeholder-value", "missing-key", "redirect-uri-fragment", "config-invalid", "paapi-keys"}
 )
 EXIT_FOR_REPORT: Final = {"ok": 0, "diagnosed": 1, "config": 2, "network": 3}
 SEARCH_KEYWORDS: Final = "headphones"
@@ -114,16 +114,61 @@ def _api_url(plan: Plan) -> str | None:
     return f"{plan.api_base_url}/sellers/v1/marketplaceParticipations"
 
 
-def _diagnosis(choice: Choice) -> dict[str, Any]:
+def _diagnosis(choice: Choice, profile: Profile | None = None) -> dict[str, Any]:
     cat = load_catalogue()
     entry = cat.get(choice.catalogue_code or choice.code) or cat[choice.catalogue_code or "config"]
-    return entry.diagnosis(
+    d = entry.diagnosis(
         choice.cause,
         values=choice.values,
         suggested_value=choice.suggested_value,
         field=choice.field,
         code=choice.code,
     )
+    return name_source(d, profile.sources, profile.name) if profile is not None else d
+
+
+_PROBE_VERSIONS: Final = {"lwa": ("3.1", "3.2", "3.3"), "cognito": ("2.1", "2.2", "2.3")}
+
+
+def _probe_creators_version(
+    plan: Plan,
+    secret: str,
+    findings: list[Finding],
+    timeout: float,
+    transport: httpx.BaseTransport | None,
+) -> dict[str, Any]:
+    """On invalid_client, ask the same family's other regional hosts (2 requests at most).
+
+    A host that issues a token names the version Amazon issued, which beats any guess from the
+    marketplace; no host accepting it rules the version out, so the secret is to blame.
+    """
+    from dataclasses import replace
+
+    from amzauth.core.plan import creators_token_endpoint
+    from amzauth.engine.once import fetch_token_once
+
+    if (
+        plan.api != "creators"
+        or plan.credential_version not in _PROBE_VERSIONS.get(plan.family, ())
+        or "auth_endpoint" in plan.overrides
+        or any(f.severity == "error" for f in findings)  # a known local mistake explains it already
+        or (classify_secret(secret) == "lwa-v1") != (plan.family == "lwa")
+    ):
+        return {}
+    for version in _PROBE_VERSIONS[plan.family]:
+        endpoint = creators_token_endpoint(version)
+        if version == plan.credential_version or endpoint is None:
+            continue
+        other = replace(
+            plan,
+            credential_version=version,
+            amazon_token_endpoint=endpoint,
+            token_endpoint=sandbox_url(endpoint, plan.sandbox),
+        )
+        outcome, _ = fetch_token_once(other, secret, timeout=timeout, transport=transport)
+        if not isinstance(outcome, Exception):
+            return {"accepted_version": version, "version_probed": True}
+    return {"version_probed": True}
 
 
 def _finding_diagnosis(f: Finding, profile: Profile) -> dict[str, Any]:
@@ -322,6 +367,9 @@ def run_doctor(
                 + (f" ({outcome.error_description})" if outcome.error_description else ""),
             }
         )
+        probe: dict[str, Any] = {}
+        if code == "invalid_client":
+            probe = _probe_creators_version(plan, secret, findings, timeout, transport)
         choice = choose(
             ev(
                 "token",
@@ -330,9 +378,10 @@ def run_doctor(
                 message=desc,
                 clock_skew=info.clock_skew_seconds,
                 retry_after=outcome.retry_after,
+                **probe,
             )
         )
-        return finish(False, _diagnosis(choice), "diagnosed", used=choice.cause)
+        return finish(False, _diagnosis(choice, prof), "diagnosed", used=choice.cause)
     token = outcome
     fields["token_expires_in"] = int(token.expires_at - now())
     steps.append(
@@ -382,9 +431,10 @@ def run_doctor(
                 clock_skew=info.clock_skew_seconds,
                 token_region=token_region,
                 retry_after=api.retry_after,
+                token_age=max(0.0, now() - token.obtained_at) if token.obtained_at else None,
             )
         )
-        return finish(False, _diagnosis(choice), "diagnosed", used=choice.cause)
+        return finish(False, _diagnosis(choice, prof), "diagnosed", used=choice.cause)
 
 
 @dataclass

@@ -326,7 +326,11 @@ def _issue_for_code(
     if seller is None:  # the world changed under the code
         return invalid_grant(req, "code", **info)
     rt = new_refresh_token()
-    seller.authorizations.append(SellerAuthorization(application_id=ac.application_id, refresh_token=rt))
+    app = state.ix.apps_by_id.get(ac.application_id)
+    roles = list(app.roles) if app is not None else []
+    seller.authorizations.append(
+        SellerAuthorization(application_id=ac.application_id, refresh_token=rt, roles=roles)
+    )
     state.ix.refresh[rt] = (seller, seller.authorizations[-1])
     return _seller_tokens(state, ac.client_id, seller, ac.application_id, rt, now, lifetime, secret_exp, info)
 

@@ -200,10 +200,14 @@ def _check_token(state: SandboxState, req: Req, op: Operation, region: Region,
         return denied(D_INVALID, reason="application no longer exists")
     if token.revoked:
         return denied(D_INVALID, reason="token revoked")
+    granted = set(app.roles)
     if token.refresh_token is not None:
         found = state.ix.refresh.get(token.refresh_token)
         if found is None or found[1].revoked:
             return denied(D_INVALID, reason="authorization revoked")
+        if found[1].roles is not None:
+            # Roles as consented, less any the app lost since: added ones need a new authorization.
+            granted &= set(found[1].roles)
     if token.secret_expires_at is not None and req.now >= token.secret_expires_at:
         return denied(D_SECRET, reason="client secret expired")
     if op.grantless_scope is not None:
@@ -219,8 +223,9 @@ def _check_token(state: SandboxState, req: Req, op: Operation, region: Region,
         return denied(reason=f"wrong region: the seller authorized in {seller.region}, this host is {region}")
     if not seller.account_healthy:
         return denied(reason="seller account not healthy")
-    if op.roles is not None and not (op.roles & set(app.roles)):
-        return denied(reason=f"missing role: one of {', '.join(sorted(op.roles))}")
+    if op.roles is not None and not (op.roles & granted):
+        why = "added after the seller authorized" if op.roles & set(app.roles) else "not on the app"
+        return denied(reason=f"missing role: one of {', '.join(sorted(op.roles))} ({why})")
     return token, app
 
 

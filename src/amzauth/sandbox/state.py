@@ -165,6 +165,9 @@ def build_indexes(world: World) -> Indexes:
     for s in world.sellers:
         for auth in s.authorizations:
             ix.refresh[auth.refresh_token] = (s, auth)
+            app = ix.apps_by_id.get(auth.application_id)
+            if auth.roles is None and app is not None:
+                auth.roles = list(app.roles)  # the consent happened with the app as it is now
     for it in world.catalog:
         ix.items[(it.marketplace, it.asin)] = it
         ix.by_marketplace.setdefault(it.marketplace, []).append(it)

@@ -158,6 +158,10 @@ class SellerAuthorization(_Model):
     application_id: str = Field(min_length=1)
     refresh_token: str = Field(min_length=1)
     revoked: bool = False
+    # The app's roles when the seller consented. Amazon: a role added to the app later does not reach
+    # this authorization until the seller authorizes again. Absent in a world file: the app's roles
+    # at load time.
+    roles: list[str] | None = None
 
 
 class Seller(_Model):
