@@ -195,6 +195,9 @@ def consent_url(
         _fail_for(exc, json_out)
     for w in consent.warnings:
         err_console().print(f"[yellow]warning:[/] {escape(w.message)}", markup=True)
+    from amzauth.spapi.consent import remember_consent
+
+    remember_consent(consent)  # so `spapi exchange` can tell a changed redirect_uri or verifier
     if json_out:
         doc: dict[str, Any] = {"url": consent.url, "state": consent.state}
         if consent.code_verifier:

@@ -567,8 +567,13 @@ def diagnose_api_answer(
     clock_skew: float | None = None,
     token_region: Region | None = None,
     draft: bool = False,
+    operation: str | None = None,
 ) -> dict[str, Any] | None:
-    """The doctor's diagnosis for one API answer (None for a 2xx); what clients use to explain errors."""
+    """The doctor's diagnosis for one API answer (None for a 2xx); what clients use to explain errors.
+
+    ``operation`` is the call that got it (``"GET /catalog/2022-04-01/items"``), as SP-API causes
+    depend on it (a seller operation under a grantless token, a restricted one, its role).
+    """
     if 200 <= status < 300:
         return None
     # Header text as httpx decodes it (Latin-1) goes back to bytes the same way: never an encode error.
@@ -591,6 +596,7 @@ def diagnose_api_answer(
             token_region=token_region,
             draft=draft,
             retry_after=api.retry_after,
+            operation=operation,
         )
     )
     return _diagnosis(choice)
