@@ -67,7 +67,7 @@ def test_creators_api_answers(fresh_sandbox: Any) -> None:
     d = api(plan, httpx.post(base + "searchItems", content=b"{not json", headers=h))
     assert (d["code"], d["cause"]) == ("CannotParse", "body-not-json")
     d = api(plan, httpx.post(base + "searchItems", json={**BODY, "itemCount": 50}, headers=h))
-    assert (d["code"], d["cause"]) == ("FieldValidationFailed", "field-invalid")
+    assert (d["code"], d["cause"]) == ("FieldValidationFailed", "item-count-out-of-range")
     sb.add_fault(host="creatorsapi.amazon", path="/catalog/v1/searchItems", status=500, times=1)
     d = api(plan, httpx.post(base + "searchItems", json=BODY, headers=h))
     assert (d["code"], d["retryable"], d["field"]) == ("InternalServerException", True, "none")

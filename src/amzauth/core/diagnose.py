@@ -25,6 +25,7 @@ from amzauth.core.plan import (
     Plan,
     family_for_version,
 )
+from amzauth.core.redact import redact_id
 
 SKEW_LIMIT: Final = 300.0  # seconds: beyond this, "expired" answers are blamed on the clock
 FRESH_TOKEN_AGE: Final = 120.0  # seconds: a token this young refused as expired means a clock is wrong
@@ -120,7 +121,9 @@ def _base_values(ev: Evidence) -> dict[str, object]:
         "grant_type": p.grant_type,
         "message": ev.message,
         "skew": None if ev.clock_skew is None else round(ev.clock_skew),
-        "retry_after": ev.retry_after,
+        "retry_after": "not sent" if ev.retry_after is None else f"{ev.retry_after:g} s",
+        "value": redact_id(p.client_id),  # the client id, unless the rule names another value
+        "partner_tag": p.partner_tag,
     }
 
 
@@ -267,7 +270,7 @@ def _invalid_request(ev: Evidence, code: str) -> Choice:
         return _choice(ev, code, "wrong-body-encoding", suggested=ev.plan.derived.get("auth_endpoint"))
     param = (ev.message or "").rsplit(":", 1)[-1].strip() if ev.message and ":" in ev.message else None
     fld = param if param in ("client_secret", "client_id", "refresh_token", "scope", "grant_type") else None
-    return _choice(ev, code, "missing-parameter", field=fld, parameter=param)
+    return _choice(ev, code, "missing-parameter", field=fld, parameter=param or "(not named)")
 
 
 def _unauthorized_client(ev: Evidence, code: str) -> Choice:
@@ -293,7 +296,9 @@ def _invalid_grant(ev: Evidence, code: str) -> Choice:
     if _finding(ev, "malformed-refresh-token"):
         return _choice(ev, code, "malformed-refresh-token")
     if "auth_endpoint" in ev.plan.overrides:
-        return _choice(ev, code, "refresh-token-wrong-region")
+        host = ev.plan.amazon_token_endpoint.split("/")[2] if "//" in ev.plan.amazon_token_endpoint else ""
+        region = "eu" if host.endswith(".co.uk") else "fe" if host.endswith(".co.jp") else "na"
+        return _choice(ev, code, "refresh-token-wrong-region", suggested=region, expected_region=region)
     return _choice(ev, code, "refresh-token-other-app")
 
 
@@ -311,6 +316,8 @@ def _expired_token(ev: Evidence, code: str) -> Choice:
 
 
 def _transient(ev: Evidence, code: str) -> Choice:
+    if code == "server_error" and (ev.message or "").strip() == "Token request failed.":
+        return _choice(ev, code, "sdk-relabelled-error")
     if ev.stage == "token" and ev.status == 500 and "?" in ev.plan.amazon_token_endpoint:
         # LwA answers parameters sent in the query string with a 500: blame the URL, not Amazon.
         return _choice(
@@ -339,14 +346,26 @@ def _http_500(ev: Evidence, code: str) -> Choice:
 def _invalid_token(ev: Evidence, code: str) -> Choice:
     msg = ev.message or ""
     p = ev.plan
+    if "got no Version" in msg:  # a Cognito token sent without its suffix: the version that issued it
+        wanted = re.search(r"Version (\d+\.\d+)", msg)
+        return _choice(
+            ev,
+            code,
+            "missing-version-suffix",
+            suggested=wanted.group(1) if wanted else suggested_creators_version(p, "other"),
+        )
     if "without a Version" in msg or (p.family == "lwa" and "Version" in msg):
         return _choice(
             ev, code, "unexpected-version-suffix", suggested=suggested_creators_version(p, "lwa-v1")
         )
-    if "got no Version" in msg:
-        return _choice(ev, code, "missing-version-suffix")
     if "Version" in msg:
-        return _choice(ev, code, "wrong-version-suffix")
+        wanted = re.search(r"Version (\d+\.\d+)", msg)
+        return _choice(
+            ev,
+            code,
+            "wrong-version-suffix",
+            suggested=wanted.group(1) if wanted else suggested_creators_version(p, "other"),
+        )
     return _choice(ev, code, "malformed-token")
 
 
@@ -369,7 +388,66 @@ def _single(cause: str) -> Rule:
 
 
 def _partner_tag_wrong_mp(ev: Evidence, code: str) -> Choice:
-    return _choice(ev, code, "partner-tag-wrong-marketplace")
+    return _choice(ev, code, "partner-tag-wrong-marketplace", value=ev.plan.partner_tag or "(none)")
+
+
+def _partner_tag_unknown(ev: Evidence, code: str) -> Choice:
+    return _choice(ev, code, "partner-tag-unknown", value=ev.plan.partner_tag or "(none)")
+
+
+def _quoted(message: str | None, pattern: str = r"'([^']+)'") -> str | None:
+    """The first quoted name in Amazon's message ("Value at 'itemCount' ...", "'pageSize' must ...")."""
+    m = re.search(pattern, message or "")
+    return m.group(1) if m else None
+
+
+def _field_validation(ev: Evidence, code: str) -> Choice:
+    name = _quoted(ev.message, r"Value at '([^']+)'") or _quoted(ev.message) or "a request field"
+    if name == "itemCount":
+        return _choice(ev, code, "item-count-out-of-range", key=name)
+    if "marketplace" in name.lower():
+        return _choice(ev, code, "invalid-marketplace", key=name)
+    return _choice(ev, code, "field-invalid", key=name)
+
+
+def _unknown_operation(ev: Evidence, code: str) -> Choice:
+    if "api_endpoint" in ev.plan.overrides:
+        return _choice(ev, code, "api-endpoint-override")
+    op = (ev.message or "").partition("Unknown operation:")[2].strip() or ev.operation or "(not named)"
+    return _choice(ev, code, "operation-typo", value=op)
+
+
+def _id_malformed(ev: Evidence, code: str) -> Choice:
+    return _choice(ev, code, "id-malformed", parameter=_quoted(ev.message, r"The (\w+) ") or "ItemIds")
+
+
+def _missing_credential(ev: Evidence, code: str) -> Choice:
+    if ev.token_age is not None:  # amzauth sent the header with a token it just got: something removed it
+        return _choice(ev, code, "header-stripped-by-proxy")
+    return _choice(ev, code, "authorization-header-missing")
+
+
+def _other(ev: Evidence, code: str) -> Choice:
+    return _choice(ev, code, "unauthorized-other" if ev.status == 401 else "validation-other")
+
+
+def _restricted_data_token(ev: Evidence, code: str) -> Choice:
+    if "role" in (ev.message or "").lower():
+        return _choice(ev, code, "rdt-role-missing")
+    return _choice(ev, code, "rdt-missing", value=ev.operation or "(the restricted operation)")
+
+
+def _http_404(ev: Evidence, code: str) -> Choice:
+    if ev.stage == "token":
+        return _choice(
+            ev,
+            code,
+            "token-endpoint-not-found",
+            field="auth_endpoint" if "auth_endpoint" in ev.plan.overrides else None,
+            suggested=ev.plan.derived.get("auth_endpoint"),
+            catalogue_code="NotFound",
+        )
+    return _not_found(ev, "NotFound")
 
 
 def _authorization_failed(ev: Evidence, code: str) -> Choice:
@@ -476,20 +554,20 @@ def _spapi_unauthorized(ev: Evidence, code: str) -> Choice:
     if ev.operation and is_restricted_operation(ev.operation):
         # Checked before the role probe's verdict: a plain token also works on role-free calls.
         return _choice(ev, code, "restricted-operation-without-rdt", value=ev.operation)
+    if "restricted" in msg and not ev.operation:
+        return _choice(ev, code, "restricted-operation-without-rdt", value="(the restricted operation)")
     if "role" in msg or (ev.baseline_ok and "restricted" not in msg):
         return _choice(
             ev,
             code,
             "spapi-missing-role",
             role=role_for_operation(ev.operation),
-            **({"value": ev.operation} if ev.operation else {}),
+            value=ev.operation or "(the refused operation)",
         )
     if "account" in msg and ("health" in msg or "deactivat" in msg or "suspend" in msg):
         return _choice(ev, code, "spapi-account-unhealthy")
     if ev.draft and "draft" in msg:
         return _choice(ev, code, "spapi-draft-app", field="draft")
-    if "restricted" in msg:
-        return _choice(ev, code, "restricted-operation-without-rdt")
     if ev.draft:
         return _choice(ev, code, "spapi-draft-app")
     return _choice(ev, code, "spapi-account-unhealthy")
@@ -501,11 +579,33 @@ def _missing_auth_token(ev: Evidence, code: str) -> Choice:
     return _choice(ev, code, "unknown-api-path")
 
 
+def _sigv4_skew(message: str) -> float | None:
+    """Seconds between the signature's time and Amazon's, from "Signature expired: T is now earlier
+    than … (NOW - 5 min.)" or "Signature not yet current: T is still later than … (NOW + 5 min.)"."""
+    from datetime import UTC, datetime
+
+    stamps = re.findall(r"\d{8}T\d{6}Z", message)
+    if len(stamps) < 3:
+        return None
+    signed, now = (datetime.strptime(t, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) for t in (stamps[0], stamps[2]))
+    return (now - signed).total_seconds()
+
+
 def _invalid_signature(ev: Evidence, code: str) -> Choice:
+    from amzauth.core.marketplaces import AWS_REGION_BY_REGION
+
     msg = (ev.message or "").lower()
-    if "expired" in msg:
-        return _choice(ev, code, "sigv4-clock-skew")
-    return _choice(ev, code, "sigv4-wrong-region")
+    if "expired" in msg or "not yet current" in msg:
+        skew = _sigv4_skew(ev.message or "")
+        return _choice(ev, code, "sigv4-clock-skew", skew=None if skew is None else round(skew))
+    region = ev.plan.region
+    return _choice(
+        ev,
+        code,
+        "sigv4-wrong-region",
+        value=_quoted(ev.message, r"not '([^']*)'") or "(another region)",
+        suggested=AWS_REGION_BY_REGION[region] if region else None,
+    )
 
 
 def _not_found(ev: Evidence, code: str) -> Choice:
@@ -523,15 +623,28 @@ def _invalid_input(ev: Evidence, code: str) -> Choice:
     if "marketplaceids" in msg.replace(" ", "") and "missing" in msg:
         return _choice(ev, code, "spapi-marketplace-ids-missing", parameter="marketplaceIds")
     if "marketplace" in msg:
+        named = re.search(r"provided: ([A-Z0-9]+)", ev.message or "")
+        if named:
+            return _choice(ev, code, "spapi-invalid-marketplace", marketplace=named.group(1))
         return _choice(ev, code, "spapi-invalid-marketplace")
-    return _choice(ev, code, "invalid-parameter")
+    return _choice(ev, code, "invalid-parameter", parameter=_quoted(ev.message) or "(named in the message)")
+
+
+_TLS_WORDS: Final = ("ssl", "tls", "certificate")
+_DNS_WORDS: Final = ("dns", "name or service", "nodename", "getaddrinfo", "name resolution")
 
 
 def _network(ev: Evidence, code: str) -> Choice:
     kind = (ev.message or "").lower()
-    if ev.plan.sandbox and "timeout" not in kind:
+    if "timeout" in kind or "timed out" in kind:
+        return _choice(ev, "network", "timeout")
+    if ev.plan.sandbox:
         return _choice(ev, "network", "sandbox-not-running")
-    return _choice(ev, "network", "timeout" if "timeout" in kind or "timed out" in kind else "unreachable")
+    if any(w in kind for w in _TLS_WORDS):
+        return _choice(ev, "network", "tls-error")
+    if any(w in kind for w in _DNS_WORDS):
+        return _choice(ev, "network", "dns-failure")
+    return _choice(ev, "network", "unreachable")
 
 
 _RULES: Final[dict[str, Rule]] = {
@@ -553,17 +666,23 @@ _RULES: Final[dict[str, Rule]] = {
     "InternalFailure": _transient,
     "AssociateNotEligible": _single("not-eligible"),
     "AuthorizationFailed": _authorization_failed,
-    "InvalidPartnerTag": _single("partner-tag-unknown"),
+    "InvalidPartnerTag": _partner_tag_unknown,
+    "ItemNotAccessible": _single("item-not-in-marketplace"),
+    "InvalidParameterValue": _id_malformed,
+    "NoResults": _single("no-match"),
+    "Other": _other,
+    "RestrictedDataToken": _restricted_data_token,
+    "404": _http_404,
     "InvalidAssociate": _partner_tag_wrong_mp,
     "CannotParse": _single("body-not-json"),
-    "FieldValidationFailed": _single("field-invalid"),
-    "UnknownOperation": _single("api-endpoint-override"),
+    "FieldValidationFailed": _field_validation,
+    "UnknownOperation": _unknown_operation,
     "InvalidIssuer": _single("issuer-not-accepted"),
     "MissingClaim": _single("token-without-creators-scope"),
     "MissingKeyId": _single("token-not-from-amazon"),
     "UnsupportedClient": _single("client-not-supported"),
     "InvalidClient": _single("token-client-not-creators"),
-    "MissingCredential": _single("authorization-header-missing"),
+    "MissingCredential": _missing_credential,
     "ResourceNotFoundException": _not_found,
     "NotFound": _not_found,
     "Unauthorized": _spapi_unauthorized,

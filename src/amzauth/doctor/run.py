@@ -171,19 +171,28 @@ def _probe_creators_version(
     return {"version_probed": True}
 
 
-def _finding_diagnosis(f: Finding, profile: Profile) -> dict[str, Any]:
+def _finding_diagnosis(f: Finding, profile: Profile, plan: Plan | None = None) -> dict[str, Any]:
     cat = load_catalogue()
     entry = cat["config"]
     cause = f.cause if entry.find_cause(f.cause) else "config-invalid"
     from amzauth.catalogue import FIELDS
 
     fld = f.key if f.key in FIELDS else None
-    d = entry.diagnosis(
-        cause,
-        values={"profile": profile.name, "key": f.key, "suggested": f.suggested_value},
-        suggested_value=f.suggested_value,
-        field=fld,
-    )
+    values: dict[str, Any] = {
+        "profile": profile.name,
+        "key": f.key,
+        "suggested": f.suggested_value,
+        "message": f.message,
+        "version": profile.get("credential_version"),
+        "marketplace": plan.marketplace.host if plan is not None and plan.marketplace else None,
+        "scope": plan.scope if plan is not None else None,
+        "grant_type": plan.grant_type if plan is not None else None,
+        "endpoint": plan.amazon_token_endpoint if plan is not None else None,
+        "redirect_uri": profile.get("redirect_uri"),
+        "expires": profile.get("secret_expires"),
+        "value": profile.get(f.key) if f.key not in ("client_secret", "refresh_token") else None,
+    }
+    d = entry.diagnosis(cause, values=values, suggested_value=f.suggested_value, field=fld)
     d["summary"] = f.message[0].upper() + f.message[1:] + "."
     d["fix"] = [f.fix[0].upper() + f.fix[1:], *d["fix"]][:3]
     return d
@@ -273,7 +282,7 @@ def run_doctor(
             if f.severity == "warning" or (
                 f.severity == "error" and diagnosis is not None and f.cause != diagnosis.get("cause")
             ):
-                warnings.append(_finding_diagnosis(f, prof))
+                warnings.append(_finding_diagnosis(f, prof, plan))
         skew = fields.get("clock_skew_seconds")
         if isinstance(skew, int | float) and abs(skew) > SKEW_WARN:
             entry = load_catalogue()["config"]
@@ -308,7 +317,7 @@ def run_doctor(
     if blocking or expired:
         f = (blocking or expired)[0]
         steps.append({"step": "config", "ok": False, "skipped": False, "detail": f"{f.key}: {f.message}"})
-        return finish(False, _finding_diagnosis(f, prof), "diagnosed", used=f.cause)
+        return finish(False, _finding_diagnosis(f, prof, plan), "diagnosed", used=f.cause)
     errs = [f for f in findings if f.severity == "error"]
     detail = "profile read; routing derived" + (
         f"; {len(errs)} problem(s) to confirm with Amazon" if errs else ""
@@ -316,7 +325,7 @@ def run_doctor(
     steps.append({"step": "config", "ok": True, "skipped": False, "detail": detail})
     if offline:
         if errs:
-            return finish(False, _finding_diagnosis(errs[0], prof), "diagnosed", used=errs[0].cause)
+            return finish(False, _finding_diagnosis(errs[0], prof, plan), "diagnosed", used=errs[0].cause)
         return finish(True, None, "ok")
 
     def ev(stage: str, code: str | None, **kw: Any) -> Evidence:
@@ -351,7 +360,7 @@ def run_doctor(
     )
     if isinstance(outcome, NetworkError):
         steps.append({"step": "token", "ok": False, "skipped": False, "detail": str(outcome)})
-        choice = choose(ev("token", "network", message=outcome.kind))
+        choice = choose(ev("token", "network", message=f"{outcome.kind}: {outcome}"))
         return finish(False, _diagnosis(choice), "network")
     if isinstance(outcome, TokenError):
         code = (
