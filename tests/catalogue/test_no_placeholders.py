@@ -19,6 +19,7 @@ from amzauth.core.diagnose import choose, evidence_for
 from amzauth.core.inspect import inspect_profile
 from amzauth.core.plan import build_plan
 from amzauth.doctor.run import _diagnosis, _finding_diagnosis, run_doctor
+from amzauth.sandbox.messages import LWA_DESCRIPTIONS, SIGV4_MISMATCH
 from amzauth.spapi.consent import consent_error, consent_plan
 from tests.doctor.test_scenarios import APP_DRAFT, C21, C31, RT_NA, SP_DRAFT, creators, spapi
 
@@ -183,6 +184,17 @@ ENGINE: list[tuple[dict[str, Any], str, str, dict[str, Any], str]] = [
     (SELLER, "api", "RestrictedDataToken", {"operation": "GET /orders/v0/orders/123-1/address"}, "rdt-missing"),
     (SELLER, "api", "RestrictedDataToken", {"message": "The restricted data token does not grant the role"},
      "rdt-role-missing"),
+    (SELLER, "api", "SignatureDoesNotMatch", {"message": SIGV4_MISMATCH}, "sigv4-signature-mismatch"),
+    (CREATORS, "token", "invalid_grant", {}, "creators-credential-half-replaced"),
+    (CREATORS, "api", "invalid_grant", {"token_age": 30.0}, "creators-stale-cached-token"),
+    (CREATORS, "token", "invalid_grant", {"message": "User may have revoked or didn't grant the permission."},
+     "creators-app-revoked"),
+    (SELLER, "consent", "state_mismatch", {}, "old-or-foreign-callback"),
+    (SELLER, "consent", "callback", {}, "callback-incomplete"),
+    (SELLER, "consent", "timeout", {}, "callback-not-received"),
+    (CREATORS, "token", "timeout", {}, "request-timed-out"),
+    (SELLER, "consent", "access_denied", {"message": LWA_DESCRIPTIONS["access_denied"]}, "consent-declined"),
+    (CREATORS | {"client_id": "AKIAIOSFODNN7SANDBOX"}, "config", "paapi", {}, "paapi-retired"),
     (CREATORS, "token", "405", {"status": 405}, "host-header-with-scheme"),
     (CREATORS | {"auth_endpoint": "https://api.amazon.com/auth/o2/token?grant_type=client_credentials"}, "token",
      "500", {"status": 500}, "params-in-query-string"),

@@ -167,6 +167,26 @@ def test_consent_pages(fresh_sandbox: Any, world_change: str | None, params: dic
     REACHED.add(code)
 
 
+def test_seller_cancelling_consent(fresh_sandbox: Any) -> None:
+    """The consent page's Cancel sends the seller back with error=access_denied and no code."""
+    from amzauth.spapi.consent import build_consent, parse_callback
+    from amzauth.spapi.errors import CallbackError
+    from tests.spapi._support import consent_form, make_profile
+
+    prof = make_profile(fresh_sandbox.url, "https://example.com/amazon/callback")
+    consent = build_consent(prof)
+    page = httpx.get(consent.url)
+    action, hidden, _ = consent_form(page.text)
+    r = httpx.post(str(httpx.URL(consent.url).join(action)), data={**hidden, "action": "cancel"})
+    assert r.status_code == 302
+    with pytest.raises(CallbackError) as info:
+        parse_callback(r.headers["location"], consent.state)
+    assert info.value.code == "access_denied"
+    entry = load_catalogue()[info.value.code]
+    assert entry.causes[0].field == "account"
+    REACHED.add(entry.code)
+
+
 def test_every_entry_is_reached() -> None:
     """Runs last in this module: everything not explain-only was reached above or by a scenario."""
     cat = load_catalogue()

@@ -285,6 +285,12 @@ def _unauthorized_client(ev: Evidence, code: str) -> Choice:
 
 def _invalid_grant(ev: Evidence, code: str) -> Choice:
     msg = (ev.message or "").lower()
+    if ev.plan.api == "creators":  # no refresh token or code: the credential pair itself, or its token
+        if "revoked" in msg:
+            return _choice(ev, code, "creators-app-revoked")
+        if ev.token_age is not None:
+            return _choice(ev, code, "creators-stale-cached-token")
+        return _choice(ev, code, "creators-credential-half-replaced")
     if msg.endswith(": code") or ": code " in msg or "code_verifier" in msg:
         if "redirect" in msg:
             return _choice(ev, code, "code-redirect-mismatch")
@@ -595,6 +601,8 @@ def _invalid_signature(ev: Evidence, code: str) -> Choice:
     from amzauth.core.marketplaces import AWS_REGION_BY_REGION
 
     msg = (ev.message or "").lower()
+    if "does not match the signature" in msg or code == "SignatureDoesNotMatch":
+        return _choice(ev, code, "sigv4-signature-mismatch")
     if "expired" in msg or "not yet current" in msg:
         skew = _sigv4_skew(ev.message or "")
         return _choice(ev, code, "sigv4-clock-skew", skew=None if skew is None else round(skew))
@@ -632,6 +640,12 @@ def _invalid_input(ev: Evidence, code: str) -> Choice:
 
 _TLS_WORDS: Final = ("ssl", "tls", "certificate")
 _DNS_WORDS: Final = ("dns", "name or service", "nodename", "getaddrinfo", "name resolution")
+
+
+def _timeout(ev: Evidence, code: str) -> Choice:
+    if ev.stage == "consent":
+        return _choice(ev, code, "callback-not-received")
+    return _choice(ev, code, "request-timed-out")
 
 
 def _network(ev: Evidence, code: str) -> Choice:
@@ -690,5 +704,12 @@ _RULES: Final[dict[str, Rule]] = {
     "QuotaExceeded": _single("spapi-quota"),
     "InvalidInput": _invalid_input,
     "InvalidSignature": _invalid_signature,
+    "SignatureDoesNotMatch": _invalid_signature,
+    "IncompleteSignature": _invalid_signature,
+    "state_mismatch": _single("old-or-foreign-callback"),
+    "callback": _single("callback-incomplete"),
+    "timeout": _timeout,
+    "access_denied": _single("consent-declined"),
+    "paapi": _single("paapi-retired"),
     "network": _network,
 }

@@ -15,6 +15,7 @@ import uuid
 from urllib.parse import urlencode
 
 from amzauth.sandbox.hosts import CONSENT_HOSTS
+from amzauth.sandbox.messages import LWA_DESCRIPTIONS as DESC
 from amzauth.sandbox.messages import BadBody, Req, Resp, html_resp
 from amzauth.sandbox.state import CONSENT_LIFETIME, AuthCode, ConsentSession, SandboxState
 
@@ -124,7 +125,8 @@ def consent_page(state: SandboxState, req: Req) -> Resp:
             f'<form method="post" action="consent" id="consent-form">\n'
             f'<input type="hidden" name="consent_id" value="{consent_id}">\n'
             f"<fieldset><legend>Authorize for this account</legend>\n{options}\n</fieldset>\n"
-            f'<p><button type="submit" id="confirm" name="action" value="confirm">Confirm</button></p>\n</form>'
+            f'<p><button type="submit" id="confirm" name="action" value="confirm">Confirm</button>\n'
+            f'<button type="submit" id="cancel" name="action" value="cancel">Cancel</button></p>\n</form>'
         )
     else:
         form = f'<p id="no-sellers">No selling account of this sandbox world is in the {region.upper()} region.</p>'
@@ -157,6 +159,18 @@ def confirm(state: SandboxState, req: Req) -> Resp:
     app = state.ix.apps_by_id.get(session.application_id)
     if app is None:
         return error_page("UNKNOWN_APPLICATION", session.application_id, status=404)
+    if form.get("action") == "cancel":
+        # The seller declined: back to the app with an OAuth error and the state, no code [rule].
+        session.done = True
+        params = {
+            "state": session.state,
+            "error": "access_denied",
+            "error_description": DESC["access_denied"],
+        }
+        sep = "&" if "?" in session.redirect_uri else "?"
+        location = session.redirect_uri + sep + urlencode(params)
+        return html_resp(302, _page("Redirecting", "<p>Cancelled.</p>"), headers=[("Location", location)],
+                         application_id=app.application_id, error="access_denied")  # fmt: skip
     sp_id = form.get("selling_partner_id", "")
     seller = state.ix.sellers.get(sp_id)
     if seller is None or seller.region != session.region:

@@ -20,7 +20,16 @@ from amzauth.sandbox.hosts import (
     LWA_TOKEN_PATH,
     token_host_for_version,
 )
-from amzauth.sandbox.messages import JSON_UTF8_CT, BadBody, Req, Resp, dumps, json_resp
+from amzauth.sandbox.messages import (
+    JSON_UTF8_CT,
+    LWA_DESCRIPTIONS,
+    REVOKED_SUFFIX,
+    BadBody,
+    Req,
+    Resp,
+    dumps,
+    json_resp,
+)
 from amzauth.sandbox.state import AuthCode, SandboxState, TokenInfo
 from amzauth.sandbox.world import SPAPI_GRANTLESS_SCOPES, Seller, SellerAuthorization
 
@@ -29,19 +38,7 @@ LWA_CREATORS_SCOPE = "creatorsapi::default"
 KNOWN_LWA_SCOPES = frozenset({LWA_CREATORS_SCOPE, *SPAPI_GRANTLESS_SCOPES})
 LWA_GRANTS = frozenset({"client_credentials", "refresh_token", "authorization_code"})
 
-DESC = {
-    "invalid_client": "Client authentication failed",
-    "invalid_scope": "An unknown scope was requested",
-    "unsupported_grant_type": "The authorization grant type is not supported by the authorization server",
-    "unauthorized_client": "Not authorized for requested operation",
-    "server_error": "Internal Server Error",
-    "temporarily_unavailable": "The service is temporarily unavailable",
-    "invalid_request": "The request is missing a required parameter",
-    "invalid_grant": "The request has an invalid grant parameter",
-    "expired_token": "The token has expired",
-    "access_denied": "The resource owner or authorization server denied the request",
-}
-REVOKED_SUFFIX = " User may have revoked or didn't grant the permission."
+DESC = LWA_DESCRIPTIONS
 LWA_STATUS = {"invalid_client": 401, "server_error": 500, "temporarily_unavailable": 503}
 NO_STORE = [("Cache-Control", "no-cache, no-store, must-revalidate"), ("Pragma", "no-cache")]
 

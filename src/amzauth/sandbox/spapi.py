@@ -16,17 +16,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from amzauth.core.marketplaces import AWS_REGION_BY_REGION, BY_ID, Region
+from amzauth.sandbox import messages
 from amzauth.sandbox.catalog import LOCALE_BY_COUNTRY
 from amzauth.sandbox.hosts import SPAPI_HOSTS
 from amzauth.sandbox.messages import BadBody, Req, Resp, json_resp
 from amzauth.sandbox.state import SECRET_GRACE, SECRET_LIFETIME, GraceSecret, SandboxState, TokenInfo
 from amzauth.sandbox.world import CatalogItem, SpapiApp
 
-MSG_DENIED = "Access to requested resource is denied."
-D_MISSING = "Access token is missing in the request header."
-D_INVALID = "The access token you provided is revoked, malformed or invalid."
-D_SECRET = "The LWA secret token you provided has expired."
-MSG_QUOTA = "You exceeded your quota for the requested resource."
+MSG_DENIED = messages.SPAPI_DENIED
+D_MISSING = messages.SPAPI_TOKEN_MISSING
+D_INVALID = messages.SPAPI_TOKEN_INVALID
+D_SECRET = messages.SPAPI_SECRET_EXPIRED
+MSG_QUOTA = messages.SPAPI_QUOTA
 ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 REPORT_ROLES = frozenset({"Selling Partner Insights", "Inventory and Order Tracking", "Brand Analytics",
@@ -96,7 +97,7 @@ def _token_shaped(req: Req) -> bool:
 def handle(state: SandboxState, req: Req) -> Resp:
     region = SPAPI_HOSTS[req.host]
     if _token_shaped(req):
-        return spapi_error(403, "MissingAuthenticationToken", "Missing Authentication Token",
+        return spapi_error(403, "MissingAuthenticationToken", messages.SPAPI_MISSING_AUTH,
                            "This is an SP-API host: request tokens from https://api.amazon.com/auth/o2/token",
                            error_type="MissingAuthenticationTokenException")  # fmt: skip
     op, match = _find(req)
