@@ -204,7 +204,7 @@ def lwa_token(state: SandboxState, req: Req) -> Resp:
     host_header = req.headers.get("host", "")
     if "://" in host_header:
         return Resp(405, HOST_WITH_SCHEME_HTML.encode(), "text/html", [], {"error": "405 Not Allowed"})
-    if req.path != LWA_TOKEN_PATH:
+    if req.path.lower() != LWA_TOKEN_PATH:  # /auth/O2/token works too, as the forum reports [rule]
         return json_resp(404, {"error": "not_found"}, error="not_found")
     if not req.body and req.query:
         return lwa_error(req, "server_error", status=500, query_params=True)

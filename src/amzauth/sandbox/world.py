@@ -255,6 +255,8 @@ class World(_Model):
     sellers: list[Seller] = Field(default_factory=list)
     catalog: list[CatalogItem] = Field(default_factory=list)
     browse_nodes: list[BrowseNodeDef] = Field(default_factory=list)
+    # AWS access key id -> secret access key: SigV4 signatures made with these keys are verified.
+    aws_keys: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross(self) -> World:
