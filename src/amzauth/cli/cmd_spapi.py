@@ -146,6 +146,8 @@ def _report_authorized(result: Any, prof: Profile, json_out: bool) -> None:
     """What ``authorize`` and ``exchange`` print once the refresh token is stored."""
     from amzauth.core.redact import redact
 
+    for w in result.warnings:
+        err_console().print(f"[bold yellow]warning:[/] {escape(w)}", markup=True)
     if json_out:
         emit_json(result.to_dict())
         return
@@ -318,6 +320,63 @@ def exchange_cmd(
             url, state, source=prof, redirect_uri=redirect_uri, code_verifier=code_verifier
         )
         result = finish_authorization(prof, auth, prefer=prefer, save_profile=not no_save_profile)
+    except Exception as exc:
+        _fail_for(exc, json_out)
+    _report_authorized(result, prof, json_out)
+    _ = debug
+
+
+# ---- self-authorize ------------------------------------------------------------------------------
+@spapi_app.command("self-authorize")
+def self_authorize_cmd(
+    selling_partner_id: Annotated[
+        str,
+        typer.Option(
+            "--selling-partner-id",
+            help="Your Merchant Token (Seller Central > Settings > Account Info > Business Information).",
+        ),
+    ],
+    config: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+    refresh_token_from: Annotated[
+        str,
+        typer.Option(
+            "--refresh-token-from",
+            help="Read the refresh token from this file, or - for stdin (default: prompt, input hidden).",
+        ),
+    ] = "",
+    store: StoreOpt = "auto",
+    no_save_profile: NoSaveProfileOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check a refresh token you generated for your own private app in Seller Central, then store it."""
+    from amzauth.spapi.selfauth import self_authorize
+
+    prof = _load(profile, config, json_out)
+    prefer = _store_choice(store, json_out)
+    if refresh_token_from == "-" or (not refresh_token_from and not sys.stdin.isatty()):
+        token = sys.stdin.readline().strip()
+    elif refresh_token_from:
+        try:
+            with open(refresh_token_from, encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            fail(f"cannot read {refresh_token_from}: {exc.strerror}", EXIT_USAGE, as_json=json_out)
+    else:
+        import getpass
+
+        token = getpass.getpass("Paste the refresh token (Atzr|…) and press Enter: ").strip()
+    if not token:
+        fail("no refresh token given", EXIT_USAGE, as_json=json_out, extra={"code": "usage"})
+    err_console().print(
+        f"Checking the token with Login with Amazon and SP-API ({prof.get('region') or 'profile region'})…",
+        markup=False,
+    )
+    try:
+        result = self_authorize(
+            prof, token, selling_partner_id, prefer=prefer, save_profile=not no_save_profile
+        )
     except Exception as exc:
         _fail_for(exc, json_out)
     _report_authorized(result, prof, json_out)
