@@ -146,6 +146,7 @@ ENGINE: list[tuple[dict[str, Any], str, str, dict[str, Any], str]] = [
     (CREATORS, "api", "ThrottleException", {"message": "Daily request quota exceeded."}, "daily-quota-exceeded"),
     (CREATORS, "api", "InternalServerException", {"status": 500}, "amazon-transient"),
     (SELLER, "api", "Unauthorized", {"message": DENIED, "token_region": "eu"}, "spapi-wrong-region"),
+    (SELLER, "api", "Unauthorized", {"message": DENIED, "lwa_profile_token": True}, "lwa-profile-token"),
     (GRANTLESS, "api", "Unauthorized", {"message": DENIED, "operation": "GET /sellers/v1/marketplaceParticipations"},
      "grantless-token-on-seller-operation"),
     (SELLER, "api", "Unauthorized", {"message": DENIED, "baseline_ok": True,

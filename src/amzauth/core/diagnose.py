@@ -63,6 +63,8 @@ class Evidence:
     accepted_version: str | None = None
     version_probed: bool = False
     token_age: float | None = None  # seconds since the refused access token was issued
+    # SP-API: Login with Amazon's /user/profile accepted the token: a customer's sign-in, not a seller's.
+    lwa_profile_token: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,6 +548,8 @@ def _spapi_unauthorized(ev: Evidence, code: str) -> Choice:
         return _choice(ev, code, "spapi-token-missing")
     if "secret token you provided has expired" in msg:
         return _choice(ev, code, "spapi-secret-expired")
+    if ev.lwa_profile_token:
+        return _choice(ev, code, "lwa-profile-token", field="refresh_token")
     if (
         ev.plan.grant_type == "client_credentials"
         and ev.operation

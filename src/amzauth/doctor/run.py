@@ -60,6 +60,7 @@ STOP_AT_CONFIG: Final = frozenset(
 )
 EXIT_FOR_REPORT: Final = {"ok": 0, "diagnosed": 1, "config": 2, "network": 3}
 SEARCH_KEYWORDS: Final = "headphones"
+PROFILE_URL: Final = "https://api.amazon.com/user/profile"  # Login with Amazon's customer profile
 
 
 @dataclass
@@ -427,8 +428,11 @@ def run_doctor(
             choice = choose(ev("api", "network", message=api.network_kind))
             return finish(False, _diagnosis(choice), "network")
         token_region = None
+        profile_token: bool | None = None
         if plan.api == "spapi" and api.code == "Unauthorized":
             token_region = _probe_token_region(client, plan, token.access_token)
+            if token_region is None:
+                profile_token = _probe_profile_token(client, plan, token.access_token)
         steps.append({"step": "api", "ok": False, "skipped": False, "detail": api.detail})
         fields["request_id"] = api.request_id or fields["request_id"]
         choice = choose(
@@ -441,6 +445,7 @@ def run_doctor(
                 token_region=token_region,
                 retry_after=api.retry_after,
                 token_age=max(0.0, now() - token.obtained_at) if token.obtained_at else None,
+                lwa_profile_token=profile_token,
             )
         )
         return finish(False, _diagnosis(choice, prof), "diagnosed", used=choice.cause)
@@ -563,6 +568,16 @@ def _probe_token_region(client: httpx.Client, plan: Plan, access_token: str) -> 
         if resp.status_code == 200:
             return region
     return None
+
+
+def _probe_profile_token(client: httpx.Client, plan: Plan, access_token: str) -> bool | None:
+    """Whether Login with Amazon's /user/profile takes the token: a customer's sign-in, not a seller's."""
+    url = sandbox_url(PROFILE_URL, plan.sandbox)
+    try:
+        resp = client.get(url, headers={"Authorization": f"Bearer {access_token}"})
+    except httpx.HTTPError:
+        return None
+    return resp.status_code == 200
 
 
 def diagnose_api_answer(

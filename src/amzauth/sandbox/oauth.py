@@ -204,6 +204,8 @@ def lwa_token(state: SandboxState, req: Req) -> Resp:
     host_header = req.headers.get("host", "")
     if "://" in host_header:
         return Resp(405, HOST_WITH_SCHEME_HTML.encode(), "text/html", [], {"error": "405 Not Allowed"})
+    if req.path == PROFILE_PATH and req.method == "GET":
+        return user_profile(state, req)
     if req.path.lower() != LWA_TOKEN_PATH:  # /auth/O2/token works too, as the forum reports [rule]
         return json_resp(404, {"error": "not_found"}, error="not_found")
     if not req.body and req.query:
@@ -272,6 +274,8 @@ def lwa_token(state: SandboxState, req: Req) -> Resp:
         rt = params.get("refresh_token", "")
         if not rt:
             return missing(req, "refresh_token", **info)
+        if state.profile_refresh.get(rt) == client_id:  # a Login with Amazon sign-in refresh token
+            return _profile_tokens(state, client_id, app.application_id, rt, now, lifetime, info)
         found = state.ix.refresh.get(rt)
         if found is None or found[1].application_id != app.application_id:
             return invalid_grant(req, "refresh_token", **info)
@@ -319,6 +323,10 @@ def _issue_for_code(
     state: SandboxState, req: Req, ac: AuthCode, info: dict[str, Any], lifetime: int, secret_exp: float | None
 ) -> Resp:
     now = req.now
+    if ac.kind == "profile":
+        rt = new_refresh_token()
+        state.profile_refresh[rt] = ac.client_id
+        return _profile_tokens(state, ac.client_id, ac.application_id, rt, now, lifetime, info)
     seller = state.ix.sellers.get(ac.seller)
     if seller is None:  # the world changed under the code
         return invalid_grant(req, "code", **info)
@@ -408,3 +416,43 @@ def _lwa_creators(state: SandboxState, req: Req, params: dict[str, str], info: d
         version=cred.version,
         **info,
     )
+
+
+# -- Login with Amazon sign-in (the browser flow of the LwA JS SDK) ------------------------------------
+PROFILE_PATH = "/user/profile"
+DEMO_CUSTOMER = {"user_id": "amzn1.account.SANDBOXDEMOCUSTOMER", "name": "Demo Customer",
+                 "email": "customer@example.com"}  # fmt: skip
+
+
+def _profile_tokens(
+    state: SandboxState, client_id: str, application_id: str, rt: str, now: float, lifetime: int,
+    info: dict[str, Any],
+) -> Resp:  # fmt: skip
+    """A customer's sign-in tokens (scope profile): good for /user/profile, refused by SP-API."""
+    token = new_lwa_access_token()
+    state.add_token(
+        token,
+        TokenInfo(
+            "profile", "lwa", None, client_id, "profile", now, now + lifetime, application_id=application_id
+        ),
+    )
+    info["scope"] = "profile"
+    return _ok(
+        {"access_token": token, "refresh_token": rt, "token_type": "bearer", "expires_in": lifetime}, **info
+    )
+
+
+def user_profile(state: SandboxState, req: Req) -> Resp:
+    """``GET /user/profile``: the signed-in customer, for a sign-in token (Bearer or access_token=)."""
+    auth = req.headers.get("authorization", "")
+    raw = (
+        auth[7:].strip() if auth.lower().startswith("bearer ") else req.query_params().get("access_token", "")
+    )
+    info = state.tokens.get(raw)
+    if info is None or req.now >= info.expires_at:
+        return json_resp(401, {"error": "invalid_token", "error_description": "The access token provided is "
+                               "expired, revoked, malformed, or invalid for other reasons."}, error="invalid_token")  # fmt: skip
+    if info.kind != "profile":
+        return json_resp(403, {"error": "insufficient_scope", "error_description": "The access token provided "
+                               "does not have access to the requested resource."}, error="insufficient_scope")  # fmt: skip
+    return json_resp(200, DEMO_CUSTOMER)

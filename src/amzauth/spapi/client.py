@@ -31,7 +31,7 @@ from amzauth.config.profiles import ConfigError, Profile
 from amzauth.core.diagnose import is_restricted_operation
 from amzauth.core.effects import adrive, drive, sleep_maybe_async
 from amzauth.core.marketplaces import REGIONS, Region
-from amzauth.core.plan import GRANTLESS_SCOPES, Plan, build_plan
+from amzauth.core.plan import GRANTLESS_SCOPES, Plan, build_plan, sandbox_url
 from amzauth.engine import (
     AmazonAuth,
     TokenManager,
@@ -96,7 +96,8 @@ def secret_expiry(profile: Profile, now: datetime | None = None) -> tuple[str, s
     return None
 
 
-PARTICIPATIONS_PATH: Final = "/sellers/v1/marketplaceParticipations"  # needs no role: the probe call
+PARTICIPATIONS_PATH: Final = "/sellers/v1/marketplaceParticipations"
+LWA_PROFILE_URL: Final = "https://api.amazon.com/user/profile"  # takes a customer's sign-in token only  # needs no role: the probe call
 
 
 def _role_probe_useful(exc: SPAPIError | NetworkError, method: str, path: str, plan: Plan) -> bool:
@@ -131,6 +132,7 @@ def diagnose_api_error(
     draft: bool = False,
     baseline_ok: bool | None = None,
     token_region: Region | None = None,
+    lwa_profile_token: bool | None = None,
 ) -> dict[str, Any] | None:
     """A doctor-report diagnosis for an SP-API error (the doctor's own cause rules), or None.
 
@@ -153,6 +155,7 @@ def diagnose_api_error(
             operation=f"{error.method} {error.path}" if error.path else None,
             baseline_ok=baseline_ok,
             token_region=token_region,
+            lwa_profile_token=lwa_profile_token,
         )
         choice = choose(ev)
         entry = load_catalogue().get(choice.catalogue_code or choice.code)
@@ -404,7 +407,19 @@ class _Base:
                             if isinstance(answer, httpx.Response) and answer.status_code == 200:
                                 token_region = region
                                 break
-                    raise self._give_up(exc, attempt, baseline_ok, token_region) from None
+                    profile_token: bool | None = None
+                    cached = self.manager.cached()
+                    probed = isinstance(exc, SPAPIError) and _region_probe_useful(exc, baseline_ok, self.plan)
+                    if token_region is None and probed and cached is not None:
+                        # A customer's Login with Amazon sign-in token is refused everywhere on SP-API.
+                        answer = yield ApiRequest(
+                            "GET",
+                            sandbox_url(LWA_PROFILE_URL, self.plan.sandbox),
+                            "/user/profile",
+                            {"Authorization": f"Bearer {cached.access_token}"},
+                        )
+                        profile_token = isinstance(answer, httpx.Response) and answer.status_code == 200
+                    raise self._give_up(exc, attempt, baseline_ok, token_region, profile_token) from None
                 log.info("%s %s: %s, retrying in %.2f s", req.method, req.path, exc.code, delay)
                 yield delay
                 spent += delay
@@ -424,11 +439,17 @@ class _Base:
         attempt: int,
         baseline_ok: bool | None = None,
         token_region: Region | None = None,
+        profile_token: bool | None = None,
     ) -> SPAPIError | NetworkError:
         exc.attempts = attempt
         if isinstance(exc, SPAPIError) and exc.diagnosis is None and exc.status is not None:
             exc.diagnosis = diagnose_api_error(
-                exc, self.plan, draft=self.draft, baseline_ok=baseline_ok, token_region=token_region
+                exc,
+                self.plan,
+                draft=self.draft,
+                baseline_ok=baseline_ok,
+                token_region=token_region,
+                lwa_profile_token=profile_token,
             )
         return exc
 
