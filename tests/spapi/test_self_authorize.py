@@ -98,3 +98,11 @@ def test_env_refresh_token_left_in_place_is_reported(tmp_path: Path, sp: Any) ->
     assert len(doc["warnings"]) == 1 and "SELLER_REFRESH_TOKEN" in doc["warnings"][0]
     assert doc["reference"] in doc["warnings"][0]
     assert "SELLER_REFRESH_TOKEN" in p.stderr
+
+
+def test_authorize_says_where_it_listens_and_how_long(tmp_path: Path, sp: Any) -> None:
+    cfg = write_profiles(tmp_path / "p.toml", {"seller": app_values(sp.url, sp.redirect_uri)})
+    p = run_cli("spapi", "authorize", "--config", str(cfg), "--profile", "seller", "--json", "--timeout", "0.5",
+                "--no-browser")
+    assert p.returncode == 1 and json.loads(p.stdout)["code"] == "timeout"
+    assert "Waiting up to 0.5 s" in p.stderr and sp.redirect_uri in p.stderr

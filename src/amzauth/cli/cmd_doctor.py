@@ -35,7 +35,14 @@ def doctor(
             extra={"code": "usage", "key": "--timeout"},
         )
 
-    report = run_doctor(profile_name=profile, config=config, offline=offline, timeout=timeout)
+    def waiting(text: str) -> None:  # said on stderr: stdout keeps its one document under --json
+        from amzauth.cli._common import err_console
+
+        err_console().print(f"{text}…", markup=False, style="dim")
+
+    report = run_doctor(
+        profile_name=profile, config=config, offline=offline, timeout=timeout, on_step=waiting
+    )
     if json_out:
         emit_json(report.doc)
     else:

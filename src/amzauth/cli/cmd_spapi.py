@@ -263,8 +263,17 @@ def authorize_cmd(
         sys.stderr.flush()
         return sys.stdin.readline().strip()
 
+    redirect = prof.get("redirect_uri") or "the app's first registered redirect URI"
+    where = f"{redirect} (listening on {listen})" if listen else str(redirect)
+
     def waiting() -> Any:
-        return con.status(f"Waiting for the callback (up to {timeout:g} s)…", spinner="dots")
+        # Said once in plain words (a spinner alone says nothing in a log or a pipe).
+        con.print(
+            f"Waiting up to {timeout:g} s for the seller to confirm; Amazon redirects the browser to "
+            f"{where}, where amzauth listens.",
+            markup=False,
+        )
+        return con.status(f"Waiting for the callback at {where} (up to {timeout:g} s)…", spinner="dots")
 
     try:
         result = authorize(
@@ -485,6 +494,9 @@ def call_cmd(
             payload = json.loads(text)
         except ValueError:
             fail("--body is not valid JSON", EXIT_USAGE, as_json=json_out)
+    from amzauth.cli._common import announce_waits
+
+    announce_waits()
     try:
         with SPAPIClient(prof, scope=grantless) as client:
             answer = client.request(method, path, params=params or None, json=payload)

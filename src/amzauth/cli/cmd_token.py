@@ -63,6 +63,9 @@ def token(
                 f"cleared {n} cached entr{'y' if n == 1 else 'ies'} for profile {prof.name!r}", err=True
             )
         return
+    from amzauth.cli._common import announce_waits
+
+    announce_waits()
     try:
         tok = manager.get_token()
     except TokenError as exc:
