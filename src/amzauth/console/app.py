@@ -320,9 +320,14 @@ def create_app(
         if not errors and top is None:
             try:
                 prof = profile_from_mapping(table, name=new_name, file=str(state.profiles.path), env=False)
-                from amzauth.core.plan import build_plan
+                if prof.api == "spapi":  # no refresh token is needed before "Authorize a seller"
+                    from amzauth.spapi.consent import consent_plan
 
-                build_plan(prof)
+                    consent_plan(prof)
+                else:
+                    from amzauth.core.plan import build_plan
+
+                    build_plan(prof)
             except ConfigError as exc:
                 if exc.message.startswith("environment variable"):
                     pass  # an env: reference may be set only where the CLI runs; shown beside the field
