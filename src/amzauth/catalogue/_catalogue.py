@@ -361,6 +361,20 @@ class Catalogue:
         """The cause ``cause_id`` of entry ``code``; ``KeyError`` when either is unknown."""
         return self[code].cause(cause_id)
 
+    def diagnosis_for(self, choice: Any) -> dict[str, Any] | None:
+        """The doctor-report diagnosis for a cause selection (``amzauth.core.diagnose.Choice``), or
+        None when the catalogue lacks the entry or cause. Every surface goes through here."""
+        entry = self.get(choice.catalogue_code or choice.code)
+        if entry is None or entry.find_cause(choice.cause) is None:
+            return None
+        return entry.diagnosis(
+            choice.cause,
+            values=choice.values,
+            suggested_value=choice.suggested_value,
+            field=choice.field,
+            code=choice.code,
+        )
+
     def diagnose(self, code: str, cause_id: str, **kwargs: Any) -> dict[str, Any]:
         """Shortcut for ``catalogue[code].diagnosis(cause_id, code=code, ...)`` keeping Amazon's spelling."""
         kwargs.setdefault("code", code)

@@ -117,14 +117,7 @@ def _api_url(plan: Plan) -> str | None:
 
 def _diagnosis(choice: Choice, profile: Profile | None = None) -> dict[str, Any]:
     cat = load_catalogue()
-    entry = cat.get(choice.catalogue_code or choice.code) or cat[choice.catalogue_code or "config"]
-    d = entry.diagnosis(
-        choice.cause,
-        values=choice.values,
-        suggested_value=choice.suggested_value,
-        field=choice.field,
-        code=choice.code,
-    )
+    d = cat.diagnosis_for(choice) or cat["config"].diagnosis("config-invalid", values=choice.values)
     return name_source(d, profile.sources, profile.name) if profile is not None else d
 
 

@@ -157,19 +157,7 @@ def diagnose_api_error(
             token_region=token_region,
             lwa_profile_token=lwa_profile_token,
         )
-        choice = choose(ev)
-        entry = load_catalogue().get(choice.catalogue_code or choice.code)
-        if entry is None or entry.find_cause(choice.cause) is None:
-            return None
-        values = dict(choice.values)
-        values.setdefault("value", f"{error.method} {error.path}" if error.path else None)
-        return entry.diagnosis(
-            choice.cause,
-            values=values,
-            suggested_value=choice.suggested_value,
-            field=choice.field,
-            code=choice.code,
-        )
+        return load_catalogue().diagnosis_for(choose(ev))
     except Exception:  # a diagnosis is a bonus; never let it hide Amazon's answer
         log.debug("no diagnosis for %s", error.code, exc_info=True)
         return None

@@ -52,18 +52,7 @@ def _diagnosed(plan: Plan, profile: Profile, code: str, what: str, **evidence: A
             **evidence,
         )
     )
-    entry = load_catalogue().get(choice.catalogue_code or choice.code)
-    diagnosis = (
-        entry.diagnosis(
-            choice.cause,
-            values=choice.values,
-            suggested_value=choice.suggested_value,
-            field=choice.field,
-            code=choice.code,
-        )
-        if entry is not None and entry.find_cause(choice.cause)
-        else None
-    )
+    diagnosis = load_catalogue().diagnosis_for(choice)
     summary = (diagnosis or {}).get("summary") or what
     return AuthorizationError(
         f"the pasted refresh token cannot be used: {what}. {summary}",
