@@ -36,7 +36,7 @@ CAT = load_catalogue()
         ("expired token", "expired_token"),
         ("InvalidClient", "InvalidClient"),
         ("restricted data token", "RestrictedDataToken"),
-        ("timeout", "network"),
+        ("timeout", "timeout"),  # the waiting entry, not the network one (issue 19)
         ("Client authentication failed", "invalid_client"),
         ("Access to requested resource is denied.", "Unauthorized"),
         ("The LWA secret token you provided has expired.", "Unauthorized"),

@@ -19,6 +19,7 @@ from tests.console.conftest import (
     spapi_profile,
     write_profiles,
 )
+from tests.console.test_first_run import register_console_callback
 
 
 def _form(**over: str) -> dict[str, str]:
@@ -250,6 +251,7 @@ def test_apply_refuses_a_stale_or_forged_suggestion(
 def test_spapi_callback_refuses_unknown_state_and_other_sessions(
     console: Any, client: httpx.Client, sandbox: Any, config_path: Path
 ) -> None:
+    register_console_callback(sandbox, console.url)  # the console pre-checks MD5101, as Amazon would
     write_profiles(config_path, {"seller": spapi_profile(sandbox.url)})
     r = client.get(
         "/spapi/callback", params={"state": "forged", "selling_partner_id": "A1", "spapi_oauth_code": "c"}
@@ -311,6 +313,7 @@ def test_health_badges_survive_a_console_restart(
 def test_authorize_problems_are_reported_before_leaving(
     console: Any, client: httpx.Client, sandbox: Any, config_path: Path
 ) -> None:
+    register_console_callback(sandbox, console.url)  # the console pre-checks MD5101, as Amazon would
     no_app = spapi_profile(sandbox.url)
     del no_app["application_id"]
     write_profiles(config_path, {"noapp": no_app, "seller": spapi_profile(sandbox.url)})

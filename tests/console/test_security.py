@@ -244,6 +244,9 @@ def _crawl(client: httpx.Client, start: list[str]) -> dict[str, str]:
 def test_no_secret_in_any_page(
     console: Any, client: httpx.Client, fresh_sandbox: Any, config_path: Path
 ) -> None:
+    from tests.console.test_first_run import register_console_callback
+
+    register_console_callback(fresh_sandbox, console.url)  # the console pre-checks MD5101
     write_profiles(
         config_path,
         {

@@ -67,7 +67,7 @@ def test_creators_api_answers(fresh_sandbox: Any) -> None:
     d = api(plan, httpx.post(base + "searchItems", content=b"{not json", headers=h))
     assert (d["code"], d["cause"]) == ("CannotParse", "body-not-json")
     d = api(plan, httpx.post(base + "searchItems", json={**BODY, "itemCount": 50}, headers=h))
-    assert (d["code"], d["cause"]) == ("FieldValidationFailed", "field-invalid")
+    assert (d["code"], d["cause"]) == ("FieldValidationFailed", "item-count-out-of-range")
     sb.add_fault(host="creatorsapi.amazon", path="/catalog/v1/searchItems", status=500, times=1)
     d = api(plan, httpx.post(base + "searchItems", json=BODY, headers=h))
     assert (d["code"], d["retryable"], d["field"]) == ("InternalServerException", True, "none")
@@ -126,6 +126,9 @@ def test_spapi_answers(fresh_sandbox: Any) -> None:
     sb = fresh_sandbox
     plan, h = _spapi(sb)
     d = api(plan, httpx.get(plan.api_base_url + "/catalog/2022-04-01/items", params={"keywords": "x"}, headers=h))
+    assert (d["code"], d["cause"], d["field"]) == ("InvalidInput", "spapi-marketplace-ids-missing", "none")
+    d = api(plan, httpx.get(plan.api_base_url + "/catalog/2022-04-01/items",
+                            params={"keywords": "x", "marketplaceIds": "A1PA6795UKMFR9"}, headers=h))
     assert (d["code"], d["cause"], d["field"]) == ("InvalidInput", "spapi-invalid-marketplace", "marketplace")
     d = api(plan, httpx.get(plan.api_base_url + "/nosuch/v1/thing", headers=h))
     assert d["code"] == "NotFound"
@@ -162,6 +165,26 @@ def test_consent_pages(fresh_sandbox: Any, world_change: str | None, params: dic
     entry = load_catalogue()[found.group(1)]
     assert entry.causes[0].field == field
     REACHED.add(code)
+
+
+def test_seller_cancelling_consent(fresh_sandbox: Any) -> None:
+    """The consent page's Cancel sends the seller back with error=access_denied and no code."""
+    from amzauth.spapi.consent import build_consent, parse_callback
+    from amzauth.spapi.errors import CallbackError
+    from tests.spapi._support import consent_form, make_profile
+
+    prof = make_profile(fresh_sandbox.url, "https://example.com/amazon/callback")
+    consent = build_consent(prof)
+    page = httpx.get(consent.url)
+    action, hidden, _ = consent_form(page.text)
+    r = httpx.post(str(httpx.URL(consent.url).join(action)), data={**hidden, "action": "cancel"})
+    assert r.status_code == 302
+    with pytest.raises(CallbackError) as info:
+        parse_callback(r.headers["location"], consent.state)
+    assert info.value.code == "access_denied"
+    entry = load_catalogue()[info.value.code]
+    assert entry.causes[0].field == "account"
+    REACHED.add(entry.code)
 
 
 def test_every_entry_is_reached() -> None:

@@ -15,7 +15,9 @@ from amzauth.core.plan import build_plan
 from tests.support import assert_no_secrets, register_secret, run_cli
 
 GOOD_SECRET = "amzn1.oa2-cs.v1.configclisecret0001"
-register_secret(GOOD_SECRET, "Atzr|configclirefresh0001", "plainsecretvalue00000001")
+# A refresh token as long as Amazon's (a short one is reported as cut when copied).
+REFRESH = "Atzr|configclirefresh" + "x" * 300 + "0001"
+register_secret(GOOD_SECRET, REFRESH, "plainsecretvalue00000001")
 
 BASE_CREATORS = {
     "api": '"creators"',
@@ -30,7 +32,7 @@ BASE_SPAPI = {
     "region": '"eu"',
     "client_id": '"amzn1.application-oa2-client.4567efgh"',
     "client_secret": f'"{GOOD_SECRET}"',
-    "refresh_token": '"Atzr|configclirefresh0001"',
+    "refresh_token": f'"{REFRESH}"',
     "application_id": '"amzn1.sp.solution.89ab"',
     "redirect_uri": '"https://example.com/amazon/callback"',
 }

@@ -44,7 +44,7 @@ def test_page_names_the_app_and_offers_the_regions_sellers(client: httpx.Client)
         assert radio["name"] == "selling_partner_id"
         assert radio["value"] in form.labels[radio["id"]]
     assert "consent_id" in form.hidden
-    assert [b.get("value") for b in form.buttons] == ["confirm"]
+    assert [b.get("value") for b in form.buttons] == ["confirm", "cancel"]  # Cancel: back with error=access_denied
 
 
 @pytest.mark.parametrize("region", ["eu", "fe"])

@@ -231,8 +231,11 @@ def test_bare_403_on_an_operation_is_told_apart_by_a_role_free_probe(fresh_sandb
         sp.search_catalog("kettle")
     d = ei.value.diagnosis
     assert d is not None and d["cause"] != "spapi-missing-role" and d["field"] in ("account", "draft")
-    probe = fresh_sandbox.requests(path="/sellers/v1/marketplaceParticipations")
+    probe = fresh_sandbox.requests(path="/sellers/v1/marketplaceParticipations", host="sellingpartnerapi-na.amazon.com")
     assert [r["status"] for r in probe] == [403]
+    # then the other regions' hosts, as authorizations are regional (neither takes this token)
+    others = [r["host"] for r in fresh_sandbox.requests(path="/sellers/v1/marketplaceParticipations")][1:]
+    assert sorted(others) == ["sellingpartnerapi-eu.amazon.com", "sellingpartnerapi-fe.amazon.com"]
     # the role-free call itself is never probed again
     fresh_sandbox.clear_requests()
     with _client(fresh_sandbox, profile={"refresh_token": UNHEALTHY_REFRESH}) as sp, pytest.raises(Unauthorized):

@@ -67,6 +67,7 @@ PLACEHOLDERS: Final[Mapping[str, str]] = {
     "message": "Amazon's message or the loader's error text",
     "parameter": "request parameter named by Amazon",
     "expires": "expiry date of the client secret",
+    "role": "SP-API role an operation needs",
 }
 
 _KEBAB: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -360,6 +361,20 @@ class Catalogue:
         """The cause ``cause_id`` of entry ``code``; ``KeyError`` when either is unknown."""
         return self[code].cause(cause_id)
 
+    def diagnosis_for(self, choice: Any) -> dict[str, Any] | None:
+        """The doctor-report diagnosis for a cause selection (``amzauth.core.diagnose.Choice``), or
+        None when the catalogue lacks the entry or cause. Every surface goes through here."""
+        entry = self.get(choice.catalogue_code or choice.code)
+        if entry is None or entry.find_cause(choice.cause) is None:
+            return None
+        return entry.diagnosis(
+            choice.cause,
+            values=choice.values,
+            suggested_value=choice.suggested_value,
+            field=choice.field,
+            code=choice.code,
+        )
+
     def diagnose(self, code: str, cause_id: str, **kwargs: Any) -> dict[str, Any]:
         """Shortcut for ``catalogue[code].diagnosis(cause_id, code=code, ...)`` keeping Amazon's spelling."""
         kwargs.setdefault("code", code)
@@ -380,6 +395,9 @@ class Catalogue:
         from_json = self._from_json(text)
         if from_json is not None:
             return from_json
+        named = self._named_code(text)
+        if named is not None:
+            return named  # "invalid_request ... : code": the code Amazon gave beats words of a message
         n = _norm(text)
         if not n:
             return None
@@ -395,6 +413,10 @@ class Catalogue:
             hits = self._unique([k for k in self._by_norm if k.startswith(n)])
             if hits is not None:
                 return hits
+        # Part of one of Amazon's sentences ("signature we calculated does not match").
+        part = self._message_part(n)
+        if part is not None:
+            return part
         # A known code or message inside a longer paste ("HTTP/1.1 400 ... invalid_client ...").
         for key in self._norm_keys:
             if len(key) >= 6 and key in n:
@@ -448,6 +470,39 @@ class Catalogue:
         return out[:n]
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _named_code(self, text: str) -> Entry | None:
+        """A code spelled exactly as Amazon spells it (``invalid_grant``, ``TokenExpired``) among other words."""
+        words = re.findall(r"[A-Za-z0-9_]+", text)
+        if len(words) < 2:
+            return None
+        for w in words:
+            if len(w) < 5 or not ("_" in w or (w[0].isupper() and any(c.isupper() for c in w[1:]))):
+                continue
+            e = self._exact.get(_exact(w))
+            if e is not None and _exact(e.code) == _exact(w):
+                return e
+        return None
+
+    def _message_part(self, n: str) -> Entry | None:
+        """The one entry one of whose messages contains ``n`` (a distinctive part pasted alone)."""
+        if len(n) < 12:
+            return None
+        for strip in (False, True):  # then without digits: timestamps and ids vary from paste to paste
+            q = re.sub(r"[0-9]+", "", n) if strip else n
+            if len(q) < 12:
+                continue
+            found: list[Entry] = []
+            for e in self._entries:
+                msgs = (*e.messages, *e.aliases, *(m for c in e.causes for m in c.messages))
+                norms = (re.sub(r"[0-9]+", "", _norm(m)) if strip else _norm(m) for m in msgs)
+                if any(q in m for m in norms) and e not in found:
+                    found.append(e)
+            if len(found) == 1:
+                return found[0]
+            if found:
+                return None
+        return None
 
     def _unique(self, keys: list[str]) -> Entry | None:
         found: list[Entry] = []

@@ -31,6 +31,42 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on une
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class _WaitNotice:
+    """A logging handler that shows, on stderr, each wait the engines decide (retries, Retry-After)."""
+
+    WORDS = ("retry", "wait")
+
+    def __init__(self) -> None:
+        import logging
+
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                msg = record.getMessage()
+                if any(w in msg for w in _WaitNotice.WORDS):
+                    sys.stderr.write(f"waiting: {msg}\n")
+                    sys.stderr.flush()
+
+        self.handler = Handler(logging.INFO)
+
+
+_wait_notice: _WaitNotice | None = None
+
+
+def announce_waits() -> None:
+    """Say on stderr what a command waits for while the engines retry (stdout keeps its one document)."""
+    import logging
+
+    global _wait_notice
+    if _wait_notice is not None:
+        return
+    _wait_notice = _WaitNotice()
+    for name in ("amzauth.engine", "amzauth.creators", "amzauth.spapi"):
+        lg = logging.getLogger(name)
+        lg.addHandler(_wait_notice.handler)
+        if lg.getEffectiveLevel() > logging.INFO:
+            lg.setLevel(logging.INFO)
+
+
 def emit_json(doc: Any) -> None:
     """Write one JSON document to stdout and nothing else."""
     sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")

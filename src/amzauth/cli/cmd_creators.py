@@ -78,6 +78,9 @@ def _client(profile: str | None, config: str | None, json_out: bool) -> Creators
 
 def _using(client: CreatorsClient, call: Callable[[CreatorsClient], T], json_out: bool, debug: bool) -> T:
     """Make one call and close the client; any error exits per the contract (``--debug`` re-raises it)."""
+    from amzauth.cli._common import announce_waits
+
+    announce_waits()
     try:
         with client:
             return call(client)

@@ -25,7 +25,24 @@ def doctor(
     """Walk config, token and one cheap API call; name the step that failed, the cause and the fix."""
     from amzauth.doctor import run_doctor
 
-    report = run_doctor(profile_name=profile, config=config, offline=offline, timeout=timeout)
+    if not 0 < timeout <= 600:
+        from amzauth.cli._common import EXIT_USAGE, fail
+
+        fail(
+            f"--timeout must be a number of seconds above 0 and at most 600, not {timeout:g}",
+            EXIT_USAGE,
+            as_json=json_out,
+            extra={"code": "usage", "key": "--timeout"},
+        )
+
+    def waiting(text: str) -> None:  # said on stderr: stdout keeps its one document under --json
+        from amzauth.cli._common import err_console
+
+        err_console().print(f"{text}…", markup=False, style="dim")
+
+    report = run_doctor(
+        profile_name=profile, config=config, offline=offline, timeout=timeout, on_step=waiting
+    )
     if json_out:
         emit_json(report.doc)
     else:

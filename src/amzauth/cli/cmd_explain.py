@@ -116,7 +116,8 @@ def _show(entry: Any) -> None:
         con.print("[bold]On the wire[/]")
         _items(con, [(f"{family}:", form) for family, form in entry.forms.items()], indent=2)
         con.print()
-    table = Table(title="Causes", title_justify="left", header_style="bold", show_lines=True, expand=True)
+    title = "Causes, most likely first" if len(entry.causes) > 1 else "Cause"
+    table = Table(title=title, title_justify="left", header_style="bold", show_lines=True, expand=True)
     table.add_column("cause", no_wrap=True)
     table.add_column("field", no_wrap=True)
     table.add_column("what happened [dim](how amzauth tells)[/]", ratio=1)
@@ -128,7 +129,7 @@ def _show(entry: Any) -> None:
             f"{escape(c.render_summary())}\n[dim]{escape(c.evidence)}[/]",
         )
     con.print(table)
-    con.print("[bold]Fix, by cause[/]")
+    con.print("[bold]Fix, by cause (most likely first)[/]" if len(entry.causes) > 1 else "[bold]Fix[/]")
     for c in entry.causes:
         con.print(f"  [bold]{escape(c.id)}[/] [dim](field {escape(c.field)})[/]")
         _items(con, [("-", step) for step in c.render_fix()], indent=4)

@@ -146,6 +146,8 @@ def _report_authorized(result: Any, prof: Profile, json_out: bool) -> None:
     """What ``authorize`` and ``exchange`` print once the refresh token is stored."""
     from amzauth.config.redact import redact
 
+    for w in result.warnings:
+        err_console().print(f"[bold yellow]warning:[/] {escape(w)}", markup=True)
     if json_out:
         emit_json(result.to_dict())
         return
@@ -195,6 +197,9 @@ def consent_url(
         _fail_for(exc, json_out)
     for w in consent.warnings:
         err_console().print(f"[yellow]warning:[/] {escape(w.message)}", markup=True)
+    from amzauth.spapi.consent import remember_consent
+
+    remember_consent(consent)  # so `spapi exchange` can tell a changed redirect_uri or verifier
     if json_out:
         doc: dict[str, Any] = {"url": consent.url, "state": consent.state}
         if consent.code_verifier:
@@ -258,8 +263,17 @@ def authorize_cmd(
         sys.stderr.flush()
         return sys.stdin.readline().strip()
 
+    redirect = prof.get("redirect_uri") or "the app's first registered redirect URI"
+    where = f"{redirect} (listening on {listen})" if listen else str(redirect)
+
     def waiting() -> Any:
-        return con.status(f"Waiting for the callback (up to {timeout:g} s)…", spinner="dots")
+        # Said once in plain words (a spinner alone says nothing in a log or a pipe).
+        con.print(
+            f"Waiting up to {timeout:g} s for the seller to confirm; Amazon redirects the browser to "
+            f"{where}, where amzauth listens.",
+            markup=False,
+        )
+        return con.status(f"Waiting for the callback at {where} (up to {timeout:g} s)…", spinner="dots")
 
     try:
         result = authorize(
@@ -315,6 +329,63 @@ def exchange_cmd(
             url, state, source=prof, redirect_uri=redirect_uri, code_verifier=code_verifier
         )
         result = finish_authorization(prof, auth, prefer=prefer, save_profile=not no_save_profile)
+    except Exception as exc:
+        _fail_for(exc, json_out)
+    _report_authorized(result, prof, json_out)
+    _ = debug
+
+
+# ---- self-authorize ------------------------------------------------------------------------------
+@spapi_app.command("self-authorize")
+def self_authorize_cmd(
+    selling_partner_id: Annotated[
+        str,
+        typer.Option(
+            "--selling-partner-id",
+            help="Your Merchant Token (Seller Central > Settings > Account Info > Business Information).",
+        ),
+    ],
+    config: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+    refresh_token_from: Annotated[
+        str,
+        typer.Option(
+            "--refresh-token-from",
+            help="Read the refresh token from this file, or - for stdin (default: prompt, input hidden).",
+        ),
+    ] = "",
+    store: StoreOpt = "auto",
+    no_save_profile: NoSaveProfileOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check a refresh token you generated for your own private app in Seller Central, then store it."""
+    from amzauth.spapi.selfauth import self_authorize
+
+    prof = _load(profile, config, json_out)
+    prefer = _store_choice(store, json_out)
+    if refresh_token_from == "-" or (not refresh_token_from and not sys.stdin.isatty()):
+        token = sys.stdin.readline().strip()
+    elif refresh_token_from:
+        try:
+            with open(refresh_token_from, encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            fail(f"cannot read {refresh_token_from}: {exc.strerror}", EXIT_USAGE, as_json=json_out)
+    else:
+        import getpass
+
+        token = getpass.getpass("Paste the refresh token (Atzr|…) and press Enter: ").strip()
+    if not token:
+        fail("no refresh token given", EXIT_USAGE, as_json=json_out, extra={"code": "usage"})
+    err_console().print(
+        f"Checking the token with Login with Amazon and SP-API ({prof.get('region') or 'profile region'})…",
+        markup=False,
+    )
+    try:
+        result = self_authorize(
+            prof, token, selling_partner_id, prefer=prefer, save_profile=not no_save_profile
+        )
     except Exception as exc:
         _fail_for(exc, json_out)
     _report_authorized(result, prof, json_out)
@@ -423,6 +494,9 @@ def call_cmd(
             payload = json.loads(text)
         except ValueError:
             fail("--body is not valid JSON", EXIT_USAGE, as_json=json_out)
+    from amzauth.cli._common import announce_waits
+
+    announce_waits()
     try:
         with SPAPIClient(prof, scope=grantless) as client:
             answer = client.request(method, path, params=params or None, json=payload)

@@ -63,12 +63,17 @@ def token(
                 f"cleared {n} cached entr{'y' if n == 1 else 'ies'} for profile {prof.name!r}", err=True
             )
         return
+    from amzauth.cli._common import announce_waits
+
+    announce_waits()
     try:
         tok = manager.get_token()
     except TokenError as exc:
         fail_token(exc, json_out)
     except NetworkError as exc:
         fail_network(exc, json_out, attempts=True)
+    except ConfigError as exc:  # nothing to request with (no refresh token yet)
+        fail(escape(str(exc)), EXIT_USAGE, as_json=json_out, extra=config_fields(exc))
     now = time.time()
     doc: dict[str, Any] = {
         "token": tok.access_token if show else redact(tok.access_token),

@@ -49,7 +49,9 @@ for _mod in (
 
 def main() -> None:
     """Run the CLI; turn any unexpected exception into one line and exit code 1 (``--debug`` shows it)."""
-    debug = "--debug" in sys.argv
+    import os
+
+    debug = "--debug" in sys.argv or os.environ.get("AMZAUTH_DEBUG", "") not in ("", "0")
     try:
         app()
     except SystemExit:
@@ -60,5 +62,7 @@ def main() -> None:
     except Exception as exc:
         if debug:
             raise
-        sys.stderr.write(f"error: {type(exc).__name__}: {exc} (run with --debug for details)\n")
+        sys.stderr.write(
+            f"error: {type(exc).__name__}: {exc} (an amzauth bug: set AMZAUTH_DEBUG=1 to see the traceback)\n"
+        )
         raise SystemExit(1) from None

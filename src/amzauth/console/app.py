@@ -28,6 +28,7 @@ from starlette.datastructures import FormData
 
 from amzauth.config import ConfigError, Profile, load_profile, profile_from_mapping
 from amzauth.config.profiles import SECRET_KEYS
+from amzauth.config.redact import redact, redact_id
 from amzauth.console import spapi_flow
 from amzauth.console.profiles_file import (
     FIELD_BY_KEY,
@@ -60,7 +61,6 @@ from amzauth.console.views import (
     step_views,
     suggestion,
 )
-from amzauth.core.redact import redact, redact_id
 
 HERE = Path(__file__).parent
 PUBLIC_PATHS = ("/login", "/static/")
@@ -320,9 +320,14 @@ def create_app(
         if not errors and top is None:
             try:
                 prof = profile_from_mapping(table, name=new_name, file=str(state.profiles.path), env=False)
-                from amzauth.core.plan import build_plan
+                if prof.api == "spapi":  # no refresh token is needed before "Authorize a seller"
+                    from amzauth.spapi.consent import consent_plan
 
-                build_plan(prof)
+                    consent_plan(prof)
+                else:
+                    from amzauth.core.plan import build_plan
+
+                    build_plan(prof)
             except ConfigError as exc:
                 if exc.message.startswith("environment variable"):
                     pass  # an env: reference may be set only where the CLI runs; shown beside the field
@@ -678,7 +683,7 @@ def _doctor_resolved(prof: Profile) -> dict[str, Any]:
     ref = prof.secret("refresh_token")
     if not (ref and ref.startswith("stored:") and spapi_flow.available()):
         return run_doctor(prof).doc
-    from amzauth.spapi.storage import resolve_profile
+    from amzauth.config.profiles import resolve_profile
 
     try:
         return run_doctor(resolve_profile(prof)).doc

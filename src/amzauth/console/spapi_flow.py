@@ -104,11 +104,14 @@ class PendingFlows:
         """Build the consent URL for ``profile`` with the console as redirect target (PKCE on)."""
         if not available():
             raise FlowError("SP-API authorization is not available in this build of amzauth")
+        from amzauth.spapi.authorize import preflight_consent
         from amzauth.spapi.consent import build_consent
         from amzauth.spapi.errors import ConsentError
 
         try:
             consent = build_consent(profile, redirect_uri=callback_url, pkce=True)
+            if profile.get("sandbox"):  # as the CLI does: read the page once, MD1000/MD5101 shown here
+                preflight_consent(consent, profile)
         except ConsentError as exc:
             raise FlowError(f"{exc.code}: {exc.message}") from None
         flow = PendingFlow(profile.name, consent, session_id, time.time(), callback_url)

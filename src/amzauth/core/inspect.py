@@ -53,6 +53,13 @@ PLACEHOLDERS: Final = frozenset(
     }
 )
 _COGNITO_ID: Final = re.compile(r"^[a-z0-9]{20,32}$")
+# PA-API 5 credentials were AWS-style keys: an access key id and a 40-character secret access key.
+_AWS_ACCESS_KEY: Final = re.compile(r"^(AKIA|ASIA)[A-Z0-9]{16}$")
+_AWS_SECRET_KEY: Final = re.compile(r"^[A-Za-z0-9/+]{40}$")
+# Amazon's LwA refresh tokens run to several hundred characters; the sandbox's to 62 or more. Anything
+# shorter (or holding whitespace or an ellipsis) was cut when copied.
+REFRESH_TOKEN_MIN_LENGTH: Final = 250
+SANDBOX_REFRESH_TOKEN_MIN_LENGTH: Final = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +84,20 @@ def classify_client_id(value: str) -> str:
     if _COGNITO_ID.match(v):
         return "cognito-client-id"
     return "unknown"
+
+
+def is_paapi_key_pair(client_id: str, secret: str) -> bool:
+    """PA-API 5 keys (``AKIA…`` and a 40-character secret key), which no Creators endpoint accepts."""
+    cid, sec = client_id.strip(), secret.strip()
+    return bool(_AWS_ACCESS_KEY.match(cid)) and (not sec or bool(_AWS_SECRET_KEY.match(sec)))
+
+
+def refresh_token_cut(value: str, *, sandbox: bool) -> bool:
+    """Whether an ``Atzr|`` refresh token looks cut short or broken when copied."""
+    v = value.strip()
+    if any(c.isspace() for c in v) or "…" in v or "..." in v:
+        return True
+    return len(v) < (SANDBOX_REFRESH_TOKEN_MIN_LENGTH if sandbox else REFRESH_TOKEN_MIN_LENGTH)
 
 
 def classify_secret(value: str) -> str:
@@ -148,10 +169,22 @@ def inspect_profile(
                 "Central > View LWA credentials; the app id belongs in application_id",
             )
         )
+    if isinstance(cid, str) and is_paapi_key_pair(cid, secret):
+        out.append(
+            Finding(
+                "client_id",
+                "paapi-keys",
+                "error",
+                "client_id and client_secret are PA-API 5 keys (an AKIA… access key and its secret key); "
+                "PA-API 5 was retired on 2026-05-15 and the Creators API needs its own credentials",
+                "create a Creators API credential in Associates Central (Tools > Creators API) and put its "
+                "Credential ID, Secret and Version in the profile",
+            )
+        )
     if profile.api == "creators":
         out.extend(_creators_findings(profile, plan, secret))
     else:
-        out.extend(_spapi_findings(profile, today))
+        out.extend(_spapi_findings(profile, today, sandbox=bool(profile.get("sandbox"))))
     if plan is not None:
         out.extend(_override_findings(profile, plan))
     out.sort(key=lambda f: f.severity != "error")
@@ -231,16 +264,16 @@ def _creators_findings(profile: Profile, plan: Plan | None, secret: str) -> list
                     "marketplace",
                     "marketplace-region-mismatch",
                     "warning",
-                    f"marketplace {plan.marketplace.host} is served by {want} credentials, the profile "
-                    f"uses {version}",
-                    f"check that this credential is approved for {plan.marketplace.host}",
-                    want,
+                    f"marketplace {plan.marketplace.host} is outside the region of credential_version "
+                    f"{version} (a {want} credential serves it)",
+                    f"keep credential_version at the version Amazon issued; use a marketplace of its region, "
+                    f"or a credential created for {plan.marketplace.host}",
                 )
             )
     return out
 
 
-def _spapi_findings(profile: Profile, today: datetime | None) -> list[Finding]:
+def _spapi_findings(profile: Profile, today: datetime | None, *, sandbox: bool) -> list[Finding]:
     out: list[Finding] = []
     redirect = profile.get("redirect_uri")
     if isinstance(redirect, str) and redirect:
@@ -268,7 +301,18 @@ def _spapi_findings(profile: Profile, today: datetime | None) -> list[Finding]:
                 )
             )
     refresh = profile.secret("refresh_token")
-    if refresh and not refresh.strip().startswith(("Atzr|", "stored:")):
+    if refresh and refresh.strip().startswith("Atzr|") and refresh_token_cut(refresh, sandbox=sandbox):
+        out.append(
+            Finding(
+                "refresh_token",
+                "malformed-refresh-token",
+                "warning",
+                f"refresh_token is {len(refresh.strip())} characters long or broken; a whole Login with "
+                "Amazon refresh token is longer: it looks cut when copied",
+                "copy the whole refresh token again, or run amzauth spapi authorize",
+            )
+        )
+    elif refresh and not refresh.strip().startswith(("Atzr|", "stored:")):
         out.append(
             Finding(
                 "refresh_token",

@@ -30,7 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 from amzauth.config.redact import redact, redact_mapping, scrub_headers
 from amzauth.core.plan import Plan
-from amzauth.errors import TokenError, token_error
+from amzauth.errors import ConfigError, TokenError, token_error
 
 DEFAULT_LIFETIME: Final = 3600.0  # [doc] Amazon tokens live one hour; used when expires_in is absent
 MAX_LIFETIME: Final = 86400.0  # [rule] clamp for absurd expires_in values
@@ -113,6 +113,11 @@ def build_token_request(
     """
     grant = grant_type or plan.grant_type
     params: dict[str, str] = {"grant_type": grant}
+    if grant_type is None and (err := creators_grant_error(plan)) is not None:
+        raise err
+    if grant_type is None and grant == "authorization_code" and not code:
+        # A profile saved before the seller authorized (grant_type = "authorization_code"): nothing to send.
+        raise _no_refresh_token(plan)
     if grant == "refresh_token":
         if not refresh_token:
             raise ValueError("the refresh_token grant needs a refresh token")
@@ -144,6 +149,28 @@ def build_token_request(
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         body = urlencode(params).encode()
     return TokenRequest("POST", plan.token_endpoint, headers, body)
+
+
+def creators_grant_error(plan: Plan) -> ConfigError | None:
+    """A Creators profile whose grant needs a code or refresh token it can never have: nothing to send."""
+    if plan.api != "creators" or plan.grant_type not in ("authorization_code", "refresh_token"):
+        return None
+    return ConfigError(
+        f"grant_type {plan.grant_type!r} cannot be used with the Creators API, which issues tokens only "
+        "for client_credentials",
+        key="grant_type",
+        profile=plan.profile,
+        fix=f"remove grant_type from profile {plan.profile} (amzauth uses client_credentials)",
+    )
+
+
+def _no_refresh_token(plan: Plan) -> ConfigError:
+    return ConfigError(
+        "this profile has no refresh_token yet: no token can be requested until a seller authorizes the app",
+        key="refresh_token",
+        profile=plan.profile,
+        fix="run `amzauth spapi authorize`",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ thread and process of a credential.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -27,10 +28,11 @@ from amzauth.config.profiles import (
     keyword_errors,
     profile_from_keywords,
 )
+from amzauth.config.redact import fingerprint
 from amzauth.core.plan import Plan, build_plan
-from amzauth.core.redact import fingerprint
 from amzauth.core.retry import RetryPolicy
 from amzauth.creators import wire
+from amzauth.creators.errors import CreatorsError
 from amzauth.creators.flow import (
     DEFAULT_RETRY,
     Core,
@@ -55,6 +57,8 @@ from amzauth.engine.transport import tls_context
 
 if TYPE_CHECKING:  # the result models (and pydantic) load on the first call, not with the client
     from amzauth.creators.models import BrowseNodesResult, ItemsResult, SearchResult, VariationsResult
+
+log = logging.getLogger("amzauth.creators")
 
 __all__ = ["AsyncCreatorsClient", "CreatorsClient"]
 
@@ -128,6 +132,37 @@ class _Call:
     payload: dict[str, Any]
     parse: Callable[[RawResponse], Any]
     request: wire.ApiRequest
+
+
+def _diagnosed(exc: CreatorsError, plan: Plan, manager: Any) -> CreatorsError:
+    """Attach the doctor's diagnosis (the one cause-selection engine) to a Creators API error."""
+    if exc.diagnosis is not None or exc.status is None:
+        return exc
+    try:
+        from amzauth.catalogue import load_catalogue
+        from amzauth.core.diagnose import choose, evidence_for
+
+        cached = manager.cached() if manager is not None else None
+        choice = choose(
+            evidence_for(
+                plan,
+                client_id=plan.client_id,
+                client_secret="",
+                stage="api",
+                code=exc.reason if exc.reason and exc.reason != "Other" else exc.code,
+                status=exc.status,
+                message=exc.message,
+                retry_after=exc.retry_after,
+                clock_skew=manager.last_clock_skew if manager is not None else None,
+                token_age=(time.time() - cached.obtained_at)
+                if cached is not None and cached.obtained_at
+                else None,
+            )
+        )
+        exc.diagnosis = load_catalogue().diagnosis_for(choice)
+    except Exception:  # a diagnosis is a bonus; never let it hide Amazon's answer
+        log.debug("no diagnosis for %s", exc.code, exc_info=True)
+    return exc
 
 
 _PLAIN: Final = frozenset({str, int, type(None)})  # hashable, and no equal value of another type means more
@@ -474,7 +509,10 @@ class CreatorsClient(_Base):
         self._http.close()
 
     def _run(self, flow: Flow[Any]) -> Any:
-        return run_sync(self.core, flow, self._http, self.timeout, self._sleep)
+        try:
+            return run_sync(self.core, flow, self._http, self.timeout, self._sleep)
+        except CreatorsError as exc:
+            raise _diagnosed(exc, self.plan, self.manager) from None
 
     def search_items(
         self,
@@ -578,7 +616,10 @@ class AsyncCreatorsClient(_Base):
             self._http = httpx.AsyncClient(
                 auth=self._auth, timeout=self.timeout, verify=self._verify, transport=self._transport
             )
-        return await run_async(self.core, flow, self._http, self.timeout, self._asleep)
+        try:
+            return await run_async(self.core, flow, self._http, self.timeout, self._asleep)
+        except CreatorsError as exc:
+            raise _diagnosed(exc, self.plan, self.manager) from None
 
     async def search_items(
         self,

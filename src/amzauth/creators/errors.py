@@ -66,6 +66,7 @@ class CreatorsError(ApiError):
         "retryable",
         "fields",
         "explain",
+        "diagnosis",
     )
 
     def __init__(
@@ -86,6 +87,7 @@ class CreatorsError(ApiError):
         self.fields = tuple(fields)
         self.retry_after = retry_after
         self.operation = operation
+        self.diagnosis: dict[str, Any] | None = None  # the doctor's diagnosis, set by the client
         super().__init__(message, status=status, request_id=request_id, code=code)
 
     def __str__(self) -> str:

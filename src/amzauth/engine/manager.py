@@ -354,6 +354,10 @@ def manager_for_profile(profile: Profile, **kw: Any) -> TokenManager:
             file=profile.file,
         )
     refresh = kw.pop("refresh_token", None)
+    from amzauth.core.tokens import creators_grant_error
+
+    if (grant_err := creators_grant_error(plan)) is not None:
+        raise grant_err
     if refresh is None and plan.grant_type == "refresh_token":
         refresh = profile.secret("refresh_token")
         if not refresh:

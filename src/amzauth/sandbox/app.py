@@ -15,7 +15,7 @@ from email.utils import formatdate
 from typing import Any
 
 from amzauth.config.redact import redact_mapping
-from amzauth.sandbox import consent, control, creators, oauth, spapi
+from amzauth.sandbox import consent, control, creators, lwa_web, oauth, spapi
 from amzauth.sandbox.faults import fault_response
 from amzauth.sandbox.hosts import host_kind
 from amzauth.sandbox.messages import Req, Resp, json_resp
@@ -39,6 +39,7 @@ _HANDLERS: dict[str, Callable[[SandboxState, Req], Resp]] = {
     "creators": creators.handle,
     "spapi": spapi.handle,
     "consent": consent.handle,
+    "lwa_web": lwa_web.handle,
 }
 _SAFE_INFO_SKIP = frozenset({"error", "grant_type", "client_id"})
 

@@ -15,10 +15,15 @@ import uuid
 from urllib.parse import urlencode
 
 from amzauth.sandbox.hosts import CONSENT_HOSTS
+from amzauth.sandbox.messages import LWA_DESCRIPTIONS as DESC
 from amzauth.sandbox.messages import BadBody, Req, Resp, html_resp
 from amzauth.sandbox.state import CONSENT_LIFETIME, AuthCode, ConsentSession, SandboxState
+from amzauth.sandbox.world import SellerAuthorization
 
 CONSENT_PATH = "/apps/authorize/consent"
+# Self-authorization of a private (Draft) app: the seller generates a refresh token in Seller Central
+# ("Authorize app" beside the app) and copies it; no redirect, no code [rule: our path name].
+SELF_AUTH_PATH = "/apps/authorize/self"
 
 MESSAGES = {
     "MD1000": "This application is in Draft state: it can only be authorized from a consent URL that includes "
@@ -30,6 +35,7 @@ MESSAGES = {
     "MISSING_APPLICATION_ID": "The consent URL has no application_id parameter.",
     "UNKNOWN_APPLICATION": "No application with this application_id exists.",
     "INVALID_PKCE": "code_challenge_method must be S256.",
+    "SELF_AUTH_PUBLISHED": "Only a private application (in Draft state) can be self-authorized; sellers authorize a published application through its consent URL.",
     "INVALID_CONSENT": "This consent request is unknown or was already completed. Start again from the consent URL.",
     "CONSENT_EXPIRED": "This consent request expired: the workflow must finish within 10 minutes.",
     "INVALID_SELLER": "Choose one of the accounts offered on the consent page.",
@@ -65,6 +71,8 @@ def error_page(code: str, detail: str = "", *, status: int = 400) -> Resp:
 
 
 def handle(state: SandboxState, req: Req) -> Resp:
+    if req.path == SELF_AUTH_PATH and req.method in ("GET", "POST"):
+        return self_authorize(state, req)
     if req.path != CONSENT_PATH:
         return html_resp(404, _page("Page not found", "<h1>Page not found</h1>"), error="NotFound")
     if req.method == "GET":
@@ -124,7 +132,8 @@ def consent_page(state: SandboxState, req: Req) -> Resp:
             f'<form method="post" action="consent" id="consent-form">\n'
             f'<input type="hidden" name="consent_id" value="{consent_id}">\n'
             f"<fieldset><legend>Authorize for this account</legend>\n{options}\n</fieldset>\n"
-            f'<p><button type="submit" id="confirm" name="action" value="confirm">Confirm</button></p>\n</form>'
+            f'<p><button type="submit" id="confirm" name="action" value="confirm">Confirm</button>\n'
+            f'<button type="submit" id="cancel" name="action" value="cancel">Cancel</button></p>\n</form>'
         )
     else:
         form = f'<p id="no-sellers">No selling account of this sandbox world is in the {region.upper()} region.</p>'
@@ -157,6 +166,18 @@ def confirm(state: SandboxState, req: Req) -> Resp:
     app = state.ix.apps_by_id.get(session.application_id)
     if app is None:
         return error_page("UNKNOWN_APPLICATION", session.application_id, status=404)
+    if form.get("action") == "cancel":
+        # The seller declined: back to the app with an OAuth error and the state, no code [rule].
+        session.done = True
+        params = {
+            "state": session.state,
+            "error": "access_denied",
+            "error_description": DESC["access_denied"],
+        }
+        sep = "&" if "?" in session.redirect_uri else "?"
+        location = session.redirect_uri + sep + urlencode(params)
+        return html_resp(302, _page("Redirecting", "<p>Cancelled.</p>"), headers=[("Location", location)],
+                         application_id=app.application_id, error="access_denied")  # fmt: skip
     sp_id = form.get("selling_partner_id", "")
     seller = state.ix.sellers.get(sp_id)
     if seller is None or seller.region != session.region:
@@ -178,3 +199,57 @@ def confirm(state: SandboxState, req: Req) -> Resp:
     )
     return html_resp(302, body, headers=[("Location", location)], application_id=app.application_id,
                      seller=sp_id)  # fmt: skip
+
+
+def self_authorize(state: SandboxState, req: Req) -> Resp:
+    """GET: the seller's "Authorize app" page for a private app; POST: a new refresh token, shown once."""
+    region = CONSENT_HOSTS[req.host]
+    try:
+        params = req.form() if req.method == "POST" else req.query_params()
+    except BadBody:
+        return error_page("BAD_REQUEST")
+    app_id = params.get("application_id", "")
+    if not app_id:
+        return error_page("MISSING_APPLICATION_ID")
+    app = state.ix.apps_by_id.get(app_id)
+    if app is None:
+        return error_page("UNKNOWN_APPLICATION", app_id, status=404)
+    if app.state != "draft":
+        return error_page("SELF_AUTH_PUBLISHED", app_id)
+    sellers = [s for s in state.world.sellers if s.region == region]
+    name = html.escape(app.display_name)
+    if req.method == "GET":
+        options = "\n".join(
+            f'<div class="seller"><input type="radio" id="sp-{html.escape(s.selling_partner_id)}" '
+            f'name="selling_partner_id" value="{html.escape(s.selling_partner_id)}"{" checked" if i == 0 else ""}>'
+            f'<label for="sp-{html.escape(s.selling_partner_id)}">{html.escape(s.display_name)} '
+            f"({html.escape(s.selling_partner_id)})</label></div>"
+            for i, s in enumerate(sellers)
+        )
+        body = (
+            f'<div class="box">\n<h1 id="app-name">{name}</h1>\n<p>Authorize your own private application '
+            f"for the {region.upper()} region and copy the refresh token.</p>\n"
+            f'<form method="post" action="self" id="self-auth-form">\n'
+            f'<input type="hidden" name="application_id" value="{html.escape(app_id)}">\n'
+            f"<fieldset><legend>Account</legend>\n{options}\n</fieldset>\n"
+            f'<p><button type="submit" id="generate">Generate refresh token</button></p>\n</form>\n</div>'
+        )
+        return html_resp(200, _page(f"Authorize {app.display_name}", body), application_id=app_id)
+    sp_id = params.get("selling_partner_id", "")
+    seller = state.ix.sellers.get(sp_id)
+    if seller is None or seller.region != region:
+        return error_page("INVALID_SELLER", sp_id)
+    from amzauth.sandbox.oauth import new_refresh_token
+
+    rt = new_refresh_token()
+    seller.authorizations.append(
+        SellerAuthorization(application_id=app_id, refresh_token=rt, roles=list(app.roles))
+    )
+    state.ix.refresh[rt] = (seller, seller.authorizations[-1])
+    body = (
+        f'<div class="box">\n<h1 id="app-name">{name}</h1>\n<p>Refresh token for '
+        f"{html.escape(seller.display_name)} ({html.escape(sp_id)}). Copy it now: it is shown once.</p>\n"
+        f'<p><code id="refresh-token">{html.escape(rt)}</code></p>\n'
+        f'<p>Selling partner id: <code id="selling-partner-id">{html.escape(sp_id)}</code></p>\n</div>'
+    )
+    return html_resp(200, _page("Refresh token", body), application_id=app_id, seller=sp_id)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from amzauth.config.marketplaces import BY_HOST
+from amzauth.sandbox import messages
 from amzauth.sandbox.catalog import minor_units, money, node_doc, render_item
 from amzauth.sandbox.messages import BadBody, Req, Resp, json_resp
 from amzauth.sandbox.state import SandboxState, TokenInfo
@@ -46,10 +47,10 @@ SEARCH_TEXT_FIELDS = ("keywords", "actor", "artist", "author", "brand", "title",
 ASIN_RE = re.compile(r"^[A-Z0-9]{10}$")
 _AUTH_RE = re.compile(r"^Bearer\s+([^\s,]+)\s*(?:,\s*Version\s+(\S+))?\s*$", re.IGNORECASE)
 
-MSG_INVALID_TOKEN = "The authentication token is invalid or malformed"
-MSG_EXPIRED = "The authentication token has expired"
-MSG_NOT_ELIGIBLE = "Your account does not currently meet the eligibility requirements."
-MSG_THROTTLED = "Request rate limit exceeded."
+MSG_INVALID_TOKEN = messages.CREATORS_INVALID_TOKEN
+MSG_EXPIRED = messages.CREATORS_EXPIRED
+MSG_NOT_ELIGIBLE = messages.CREATORS_NOT_ELIGIBLE
+MSG_THROTTLED = messages.CREATORS_THROTTLED
 
 
 # -- error answers -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from amzauth.config.marketplaces import (
     Region,
 )
 
-HostKind = Literal["cognito", "lwa", "creators", "consent", "spapi"]
+HostKind = Literal["cognito", "lwa", "creators", "consent", "spapi", "lwa_web"]
 
 COGNITO_HOST_BY_VERSION: Final[dict[str, str]] = {
     "2.1": "creatorsapi.auth.us-east-1.amazoncognito.com",
@@ -34,6 +34,12 @@ LWA_REGION_BY_HOST: Final[dict[str, Region]] = {
     "api.amazon.co.jp": "fe",
 }
 CREATORS_HOST: Final = "creatorsapi.amazon"
+# Login with Amazon's browser sign-in (/ap/oa), the flow of the LwA JS SDK: it signs in a customer.
+LWA_WEB_HOSTS: Final[dict[str, Region]] = {
+    "www.amazon.com": "na",
+    "www.amazon.co.uk": "eu",
+    "www.amazon.co.jp": "fe",
+}
 COGNITO_TOKEN_PATH: Final = "/oauth2/token"
 LWA_TOKEN_PATH: Final = "/auth/o2/token"
 
@@ -85,6 +91,8 @@ def host_kind(host: str) -> HostKind | None:
         return "spapi"
     if host in CONSENT_HOSTS:
         return "consent"
+    if host in LWA_WEB_HOSTS:
+        return "lwa_web"
     return None
 
 

@@ -20,7 +20,16 @@ from amzauth.sandbox.hosts import (
     LWA_TOKEN_PATH,
     token_host_for_version,
 )
-from amzauth.sandbox.messages import JSON_UTF8_CT, BadBody, Req, Resp, dumps, json_resp
+from amzauth.sandbox.messages import (
+    JSON_UTF8_CT,
+    LWA_DESCRIPTIONS,
+    REVOKED_SUFFIX,
+    BadBody,
+    Req,
+    Resp,
+    dumps,
+    json_resp,
+)
 from amzauth.sandbox.state import AuthCode, SandboxState, TokenInfo
 from amzauth.sandbox.world import SPAPI_GRANTLESS_SCOPES, Seller, SellerAuthorization
 
@@ -29,19 +38,7 @@ LWA_CREATORS_SCOPE = "creatorsapi::default"
 KNOWN_LWA_SCOPES = frozenset({LWA_CREATORS_SCOPE, *SPAPI_GRANTLESS_SCOPES})
 LWA_GRANTS = frozenset({"client_credentials", "refresh_token", "authorization_code"})
 
-DESC = {
-    "invalid_client": "Client authentication failed",
-    "invalid_scope": "An unknown scope was requested",
-    "unsupported_grant_type": "The authorization grant type is not supported by the authorization server",
-    "unauthorized_client": "Not authorized for requested operation",
-    "server_error": "Internal Server Error",
-    "temporarily_unavailable": "The service is temporarily unavailable",
-    "invalid_request": "The request is missing a required parameter",
-    "invalid_grant": "The request has an invalid grant parameter",
-    "expired_token": "The token has expired",
-    "access_denied": "The resource owner or authorization server denied the request",
-}
-REVOKED_SUFFIX = " User may have revoked or didn't grant the permission."
+DESC = LWA_DESCRIPTIONS
 LWA_STATUS = {"invalid_client": 401, "server_error": 500, "temporarily_unavailable": 503}
 NO_STORE = [("Cache-Control", "no-cache, no-store, must-revalidate"), ("Pragma", "no-cache")]
 
@@ -207,7 +204,9 @@ def lwa_token(state: SandboxState, req: Req) -> Resp:
     host_header = req.headers.get("host", "")
     if "://" in host_header:
         return Resp(405, HOST_WITH_SCHEME_HTML.encode(), "text/html", [], {"error": "405 Not Allowed"})
-    if req.path != LWA_TOKEN_PATH:
+    if req.path == PROFILE_PATH and req.method == "GET":
+        return user_profile(state, req)
+    if req.path.lower() != LWA_TOKEN_PATH:  # /auth/O2/token works too, as the forum reports [rule]
         return json_resp(404, {"error": "not_found"}, error="not_found")
     if not req.body and req.query:
         return lwa_error(req, "server_error", status=500, query_params=True)
@@ -275,6 +274,8 @@ def lwa_token(state: SandboxState, req: Req) -> Resp:
         rt = params.get("refresh_token", "")
         if not rt:
             return missing(req, "refresh_token", **info)
+        if state.profile_refresh.get(rt) == client_id:  # a Login with Amazon sign-in refresh token
+            return _profile_tokens(state, client_id, app.application_id, rt, now, lifetime, info)
         found = state.ix.refresh.get(rt)
         if found is None or found[1].application_id != app.application_id:
             return invalid_grant(req, "refresh_token", **info)
@@ -322,11 +323,19 @@ def _issue_for_code(
     state: SandboxState, req: Req, ac: AuthCode, info: dict[str, Any], lifetime: int, secret_exp: float | None
 ) -> Resp:
     now = req.now
+    if ac.kind == "profile":
+        rt = new_refresh_token()
+        state.profile_refresh[rt] = ac.client_id
+        return _profile_tokens(state, ac.client_id, ac.application_id, rt, now, lifetime, info)
     seller = state.ix.sellers.get(ac.seller)
     if seller is None:  # the world changed under the code
         return invalid_grant(req, "code", **info)
     rt = new_refresh_token()
-    seller.authorizations.append(SellerAuthorization(application_id=ac.application_id, refresh_token=rt))
+    app = state.ix.apps_by_id.get(ac.application_id)
+    roles = list(app.roles) if app is not None else []
+    seller.authorizations.append(
+        SellerAuthorization(application_id=ac.application_id, refresh_token=rt, roles=roles)
+    )
     state.ix.refresh[rt] = (seller, seller.authorizations[-1])
     return _seller_tokens(state, ac.client_id, seller, ac.application_id, rt, now, lifetime, secret_exp, info)
 
@@ -407,3 +416,43 @@ def _lwa_creators(state: SandboxState, req: Req, params: dict[str, str], info: d
         version=cred.version,
         **info,
     )
+
+
+# -- Login with Amazon sign-in (the browser flow of the LwA JS SDK) ------------------------------------
+PROFILE_PATH = "/user/profile"
+DEMO_CUSTOMER = {"user_id": "amzn1.account.SANDBOXDEMOCUSTOMER", "name": "Demo Customer",
+                 "email": "customer@example.com"}  # fmt: skip
+
+
+def _profile_tokens(
+    state: SandboxState, client_id: str, application_id: str, rt: str, now: float, lifetime: int,
+    info: dict[str, Any],
+) -> Resp:  # fmt: skip
+    """A customer's sign-in tokens (scope profile): good for /user/profile, refused by SP-API."""
+    token = new_lwa_access_token()
+    state.add_token(
+        token,
+        TokenInfo(
+            "profile", "lwa", None, client_id, "profile", now, now + lifetime, application_id=application_id
+        ),
+    )
+    info["scope"] = "profile"
+    return _ok(
+        {"access_token": token, "refresh_token": rt, "token_type": "bearer", "expires_in": lifetime}, **info
+    )
+
+
+def user_profile(state: SandboxState, req: Req) -> Resp:
+    """``GET /user/profile``: the signed-in customer, for a sign-in token (Bearer or access_token=)."""
+    auth = req.headers.get("authorization", "")
+    raw = (
+        auth[7:].strip() if auth.lower().startswith("bearer ") else req.query_params().get("access_token", "")
+    )
+    info = state.tokens.get(raw)
+    if info is None or req.now >= info.expires_at:
+        return json_resp(401, {"error": "invalid_token", "error_description": "The access token provided is "
+                               "expired, revoked, malformed, or invalid for other reasons."}, error="invalid_token")  # fmt: skip
+    if info.kind != "profile":
+        return json_resp(403, {"error": "insufficient_scope", "error_description": "The access token provided "
+                               "does not have access to the requested resource."}, error="insufficient_scope")  # fmt: skip
+    return json_resp(200, DEMO_CUSTOMER)

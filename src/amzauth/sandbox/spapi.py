@@ -9,24 +9,27 @@ per-seller-and-operation token bucket, then the operation's own input.
 
 from __future__ import annotations
 
+import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from amzauth.config.marketplaces import AWS_REGION_BY_REGION, BY_ID, Region
+from amzauth.sandbox import messages
 from amzauth.sandbox.catalog import LOCALE_BY_COUNTRY
 from amzauth.sandbox.hosts import SPAPI_HOSTS
 from amzauth.sandbox.messages import BadBody, Req, Resp, json_resp
 from amzauth.sandbox.state import SECRET_GRACE, SECRET_LIFETIME, GraceSecret, SandboxState, TokenInfo
 from amzauth.sandbox.world import CatalogItem, SpapiApp
 
-MSG_DENIED = "Access to requested resource is denied."
-D_MISSING = "Access token is missing in the request header."
-D_INVALID = "The access token you provided is revoked, malformed or invalid."
-D_SECRET = "The LWA secret token you provided has expired."
-MSG_QUOTA = "You exceeded your quota for the requested resource."
+MSG_DENIED = messages.SPAPI_DENIED
+D_MISSING = messages.SPAPI_TOKEN_MISSING
+D_INVALID = messages.SPAPI_TOKEN_INVALID
+D_SECRET = messages.SPAPI_SECRET_EXPIRED
+MSG_QUOTA = messages.SPAPI_QUOTA
 ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 REPORT_ROLES = frozenset({"Selling Partner Insights", "Inventory and Order Tracking", "Brand Analytics",
@@ -88,7 +91,7 @@ def invalid_input(message: str, **info: Any) -> Resp:
 
 
 def _token_shaped(req: Req) -> bool:
-    if req.path.endswith(("/auth/o2/token", "/oauth2/token")):
+    if req.path.lower().endswith(("/auth/o2/token", "/oauth2/token")):
         return True
     return req.method == "POST" and b"grant_type" in req.body[:4096]
 
@@ -96,14 +99,14 @@ def _token_shaped(req: Req) -> bool:
 def handle(state: SandboxState, req: Req) -> Resp:
     region = SPAPI_HOSTS[req.host]
     if _token_shaped(req):
-        return spapi_error(403, "MissingAuthenticationToken", "Missing Authentication Token",
+        return spapi_error(403, "MissingAuthenticationToken", messages.SPAPI_MISSING_AUTH,
                            "This is an SP-API host: request tokens from https://api.amazon.com/auth/o2/token",
                            error_type="MissingAuthenticationTokenException")  # fmt: skip
     op, match = _find(req)
     if op is None or match is None:
         return spapi_error(404, "NotFound", f"Resource {req.path} not found.", error_type="NotFoundException")
     info: dict[str, Any] = {"operation": op.name}
-    sig = check_sigv4(req, region)
+    sig = check_sigv4(req, region, state.world.aws_keys)
     if sig is not None:
         sig.info.update(info)
         return sig
@@ -140,8 +143,10 @@ def _amz(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def check_sigv4(req: Req, region: Region) -> Resp | None:
-    """Check a SigV4 Authorization header's scope and clock window, as API Gateway does."""
+def check_sigv4(req: Req, region: Region, keys: Mapping[str, str] | None = None) -> Resp | None:
+    """Check a SigV4 Authorization header's scope and clock window, as API Gateway does; then, for an
+    access key the world lists (``aws_keys``), the signature itself [rule: keys the world does not
+    list are not verified, as the sandbox cannot know every IAM user's secret]."""
     auth = req.headers.get("authorization", "")
     if not auth.startswith("AWS4-HMAC-SHA256"):
         return None
@@ -178,7 +183,36 @@ def check_sigv4(req: Req, region: Region) -> Resp | None:
     if signed_at > now + 300:
         return bad(f"Signature not yet current: {amz_date} is still later than {_amz(now + 300)} "
                    f"({_amz(now)} + 5 min.)")  # fmt: skip
+    secret = (keys or {}).get(m.group(1))
+    if secret is not None and not _signature_matches(req, auth, secret, scope_region, service, amz_date):
+        return bad(messages.SIGV4_MISMATCH)
     return None
+
+
+def _signature_matches(req: Req, auth: str, secret: str, region: str, service: str, amz_date: str) -> bool:
+    """Recompute the signature over the request as received (botocore's SigV4, AWS's own code)."""
+    try:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+    except ImportError:  # without the sigv4 extra the sandbox checks scope and clock only
+        return True
+    signed = re.search(r"SignedHeaders=([^,\s]+)", auth)
+    given = re.search(r"Signature=([0-9a-f]+)", auth)
+    if signed is None or given is None:
+        return False
+    names = signed.group(1).split(";")
+    headers = {n: req.headers.get(n, "") for n in names}
+    url = f"http://{req.headers.get('host', '')}/{req.host}{req.path}" + (
+        f"?{req.query}" if req.query else ""
+    )
+    key_id = auth.split("Credential=", 1)[1].split("/", 1)[0]
+    signer = SigV4Auth(Credentials(key_id, secret), service, region)
+    aws = AWSRequest(method=req.method, url=url, data=req.body, headers=headers)
+    aws.context["timestamp"] = amz_date
+    canonical = signer.canonical_request(aws)
+    expected = signer.signature(signer.string_to_sign(aws, canonical), aws)
+    return hmac.compare_digest(expected, given.group(1))
 
 
 # -- token ---------------------------------------------------------------------------------------------
@@ -200,10 +234,14 @@ def _check_token(state: SandboxState, req: Req, op: Operation, region: Region,
         return denied(D_INVALID, reason="application no longer exists")
     if token.revoked:
         return denied(D_INVALID, reason="token revoked")
+    granted = set(app.roles)
     if token.refresh_token is not None:
         found = state.ix.refresh.get(token.refresh_token)
         if found is None or found[1].revoked:
             return denied(D_INVALID, reason="authorization revoked")
+        if found[1].roles is not None:
+            # Roles as consented, less any the app lost since: added ones need a new authorization.
+            granted &= set(found[1].roles)
     if token.secret_expires_at is not None and req.now >= token.secret_expires_at:
         return denied(D_SECRET, reason="client secret expired")
     if op.grantless_scope is not None:
@@ -219,8 +257,9 @@ def _check_token(state: SandboxState, req: Req, op: Operation, region: Region,
         return denied(reason=f"wrong region: the seller authorized in {seller.region}, this host is {region}")
     if not seller.account_healthy:
         return denied(reason="seller account not healthy")
-    if op.roles is not None and not (op.roles & set(app.roles)):
-        return denied(reason=f"missing role: one of {', '.join(sorted(op.roles))}")
+    if op.roles is not None and not (op.roles & granted):
+        why = "added after the seller authorized" if op.roles & set(app.roles) else "not on the app"
+        return denied(reason=f"missing role: one of {', '.join(sorted(op.roles))} ({why})")
     return token, app
 
 

@@ -29,7 +29,7 @@ SECRET_GRACE = 7 * 86400.0  # the old LwA secret keeps working 7 days after a ro
 SECRET_LIFETIME = 180 * 86400.0  # LwA client secrets expire every 180 days
 TOKEN_PRUNE_AT = 200_000
 
-TokenKind = Literal["creators", "spapi", "grantless"]
+TokenKind = Literal["creators", "spapi", "grantless", "profile"]  # profile: Login with Amazon sign-in
 
 
 @dataclass(slots=True)
@@ -62,6 +62,7 @@ class AuthCode:
     code_challenge_method: str | None
     created_at: float
     used: bool = False
+    kind: str = "spapi"  # "profile": a Login with Amazon sign-in code (/ap/oa, scope=profile)
 
 
 @dataclass(slots=True)
@@ -165,6 +166,9 @@ def build_indexes(world: World) -> Indexes:
     for s in world.sellers:
         for auth in s.authorizations:
             ix.refresh[auth.refresh_token] = (s, auth)
+            app = ix.apps_by_id.get(auth.application_id)
+            if auth.roles is None and app is not None:
+                auth.roles = list(app.roles)  # the consent happened with the app as it is now
     for it in world.catalog:
         ix.items[(it.marketplace, it.asin)] = it
         ix.by_marketplace.setdefault(it.marketplace, []).append(it)
@@ -211,6 +215,7 @@ class SandboxState:
         self.tokens: dict[str, TokenInfo] = {}
         self.codes: dict[str, AuthCode] = {}
         self.consents: dict[str, ConsentSession] = {}
+        self.profile_refresh: dict[str, str] = {}  # Login with Amazon sign-in refresh token -> client id
         self.buckets: dict[tuple[str, ...], Bucket] = {}
         self.daily: dict[tuple[str, str], int] = {}
         self.grace: dict[str, list[GraceSecret]] = {}

@@ -160,6 +160,10 @@ class SellerAuthorization(_Model):
     application_id: str = Field(min_length=1)
     refresh_token: str = Field(min_length=1)
     revoked: bool = False
+    # The app's roles when the seller consented. Amazon: a role added to the app later does not reach
+    # this authorization until the seller authorizes again. Absent in a world file: the app's roles
+    # at load time.
+    roles: list[str] | None = None
 
 
 class Seller(_Model):
@@ -254,6 +258,8 @@ class World(_Model):
     sellers: list[Seller] = Field(default_factory=list)
     catalog: list[CatalogItem] = Field(default_factory=list)
     browse_nodes: list[BrowseNodeDef] = Field(default_factory=list)
+    # AWS access key id -> secret access key: SigV4 signatures made with these keys are verified.
+    aws_keys: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross(self) -> World:

@@ -41,6 +41,7 @@ class AuthorizeResult:
     region: str | None
     profile_updated: str | None  # profiles file where refresh_token now holds the reference
     authorization: Authorization
+    warnings: tuple[str, ...] = ()  # what the user must still do (a profile value left in place, ...)
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI contract's JSON (``amzauth spapi authorize --json``) plus a few extras."""
@@ -51,7 +52,13 @@ class AuthorizeResult:
             "reference": self.reference,
             "region": self.region,
             "profile_updated": self.profile_updated,
+            "warnings": list(self.warnings),
         }
+
+    def with_warnings(self, more: list[str] | tuple[str, ...]) -> AuthorizeResult:
+        from dataclasses import replace
+
+        return replace(self, warnings=(*self.warnings, *more))
 
 
 def preflight_consent(consent: ConsentRequest, profile: Profile, *, timeout: float = 10.0) -> None:
@@ -116,6 +123,9 @@ def finish_authorization(
     updated = None
     if store:
         stored, updated = _store(profile, auth, prefer, token_file, save_profile)
+    warnings = (
+        _kept_value_warning(profile, stored.reference if stored else None) if stored and not updated else []
+    )
     return AuthorizeResult(
         selling_partner_id=auth.selling_partner_id,
         refresh_token=auth.refresh_token,
@@ -124,7 +134,30 @@ def finish_authorization(
         region=auth.region,
         profile_updated=updated,
         authorization=auth,
+        warnings=tuple(warnings),
     )
+
+
+def _kept_value_warning(profile: Profile, reference: str | None) -> list[str]:
+    """The profile still names another refresh token (an environment variable, a literal value):
+    every command keeps using that one until it is changed, so say where and how."""
+    source = profile.sources.get("refresh_token")
+    if profile.secret("refresh_token") is None or source is None:
+        return []
+    ref = reference or "stored:<selling partner id>"
+    if source.startswith("env:") or source.startswith("AMZAUTH_"):
+        var = source.removeprefix("env:")
+        return [
+            f"profile {profile.name} still reads refresh_token from the environment variable {var}, so "
+            f"amzauth (and `amzauth doctor`) keep using the old token: set {var}={ref}, or unset it and "
+            f'put refresh_token = "{ref}" in the profile'
+        ]
+    if source == "file":
+        return [
+            f"profile {profile.name} keeps its own refresh_token value, which amzauth goes on using: "
+            f'replace it with refresh_token = "{ref}" to use the new authorization'
+        ]
+    return []
 
 
 def _error_page(exc: AuthorizationError) -> str:

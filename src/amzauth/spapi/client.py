@@ -27,10 +27,11 @@ from typing import Any, Concatenate, Final, Generic, ParamSpec, Self, TypeVar, c
 
 import httpx
 
+from amzauth.config.marketplaces import REGIONS, Region
 from amzauth.config.profiles import ConfigError, Profile, profile_from_keywords, resolve_profile
 from amzauth.core.diagnose import is_restricted_operation
 from amzauth.core.effects import adrive, drive, sleep_maybe_async
-from amzauth.core.plan import GRANTLESS_SCOPES, Plan, build_plan
+from amzauth.core.plan import GRANTLESS_SCOPES, Plan, build_plan, sandbox_url
 from amzauth.engine import (
     AmazonAuth,
     TokenManager,
@@ -50,6 +51,7 @@ from amzauth.spapi.wire import (
     build_api_request,
     operation_params,
     parse_api_response,
+    plan_for_region,
     retry_delay,
 )
 
@@ -94,7 +96,8 @@ def secret_expiry(profile: Profile, now: datetime | None = None) -> tuple[str, s
     return None
 
 
-PARTICIPATIONS_PATH: Final = "/sellers/v1/marketplaceParticipations"  # needs no role: the probe call
+PARTICIPATIONS_PATH: Final = "/sellers/v1/marketplaceParticipations"
+LWA_PROFILE_URL: Final = "https://api.amazon.com/user/profile"  # takes a customer's sign-in token only  # needs no role: the probe call
 
 
 def _role_probe_useful(exc: SPAPIError | NetworkError, method: str, path: str, plan: Plan) -> bool:
@@ -111,8 +114,25 @@ def _role_probe_useful(exc: SPAPIError | NetworkError, method: str, path: str, p
     )
 
 
+def _region_probe_useful(exc: SPAPIError, baseline_ok: bool | None, plan: Plan) -> bool:
+    """A bare 403 that even the role-free call gets (or the role-free call itself): maybe another region."""
+    return (
+        exc.status == 403
+        and exc.code == "Unauthorized"
+        and not (exc.details or "").strip()
+        and plan.grant_type == "refresh_token"
+        and (baseline_ok is False or exc.path == PARTICIPATIONS_PATH)
+    )
+
+
 def diagnose_api_error(
-    error: SPAPIError, plan: Plan, *, draft: bool = False, baseline_ok: bool | None = None
+    error: SPAPIError,
+    plan: Plan,
+    *,
+    draft: bool = False,
+    baseline_ok: bool | None = None,
+    token_region: Region | None = None,
+    lwa_profile_token: bool | None = None,
 ) -> dict[str, Any] | None:
     """A doctor-report diagnosis for an SP-API error (the doctor's own cause rules), or None.
 
@@ -134,20 +154,10 @@ def diagnose_api_error(
             retry_after=error.retry_after,
             operation=f"{error.method} {error.path}" if error.path else None,
             baseline_ok=baseline_ok,
+            token_region=token_region,
+            lwa_profile_token=lwa_profile_token,
         )
-        choice = choose(ev)
-        entry = load_catalogue().get(choice.catalogue_code or choice.code)
-        if entry is None or entry.find_cause(choice.cause) is None:
-            return None
-        values = dict(choice.values)
-        values.setdefault("value", f"{error.method} {error.path}" if error.path else None)
-        return entry.diagnosis(
-            choice.cause,
-            values=values,
-            suggested_value=choice.suggested_value,
-            field=choice.field,
-            code=choice.code,
-        )
+        return load_catalogue().diagnosis_for(choose(ev))
     except Exception:  # a diagnosis is a bonus; never let it hide Amazon's answer
         log.debug("no diagnosis for %s", error.code, exc_info=True)
         return None
@@ -397,6 +407,7 @@ class _Base:
                 )
                 if delay is None:
                     baseline_ok: bool | None = None
+                    token_region: Region | None = None
                     if _role_probe_useful(exc, req.method, req.path, self.plan):
                         # Amazon's empty-details 403 hides its cause. One role-free call with the same
                         # token tells "this operation needs a role the app lacks" from everything else.
@@ -404,7 +415,31 @@ class _Base:
                             self.plan, "GET", PARTICIPATIONS_PATH, headers=self._headers, now=time.time()
                         )
                         baseline_ok = isinstance(probe, httpx.Response) and probe.status_code == 200
-                    raise self._give_up(exc, attempt, baseline_ok) from None
+                    if isinstance(exc, SPAPIError) and _region_probe_useful(exc, baseline_ok, self.plan):
+                        # Authorizations are regional: the region whose host takes the token (2 calls).
+                        for region in REGIONS:
+                            if region == self.plan.region:
+                                continue
+                            other = plan_for_region(self.plan, region)
+                            answer = yield build_api_request(
+                                other, "GET", PARTICIPATIONS_PATH, headers=self._headers, now=time.time()
+                            )
+                            if isinstance(answer, httpx.Response) and answer.status_code == 200:
+                                token_region = region
+                                break
+                    profile_token: bool | None = None
+                    cached = self.manager.cached()
+                    probed = isinstance(exc, SPAPIError) and _region_probe_useful(exc, baseline_ok, self.plan)
+                    if token_region is None and probed and cached is not None:
+                        # A customer's Login with Amazon sign-in token is refused everywhere on SP-API.
+                        answer = yield ApiRequest(
+                            "GET",
+                            sandbox_url(LWA_PROFILE_URL, self.plan.sandbox),
+                            "/user/profile",
+                            {"Authorization": f"Bearer {cached.access_token}"},
+                        )
+                        profile_token = isinstance(answer, httpx.Response) and answer.status_code == 200
+                    raise self._give_up(exc, attempt, baseline_ok, token_region, profile_token) from None
                 log.info("%s %s: %s, retrying in %.2f s", req.method, req.path, exc.code, delay)
                 yield delay
                 spent += delay
@@ -419,11 +454,23 @@ class _Base:
             )
 
     def _give_up(
-        self, exc: SPAPIError | NetworkError, attempt: int, baseline_ok: bool | None = None
+        self,
+        exc: SPAPIError | NetworkError,
+        attempt: int,
+        baseline_ok: bool | None = None,
+        token_region: Region | None = None,
+        profile_token: bool | None = None,
     ) -> SPAPIError | NetworkError:
         exc.attempts = attempt
         if isinstance(exc, SPAPIError) and exc.diagnosis is None and exc.status is not None:
-            exc.diagnosis = diagnose_api_error(exc, self.plan, draft=self.draft, baseline_ok=baseline_ok)
+            exc.diagnosis = diagnose_api_error(
+                exc,
+                self.plan,
+                draft=self.draft,
+                baseline_ok=baseline_ok,
+                token_region=token_region,
+                lwa_profile_token=profile_token,
+            )
         return exc
 
     def _marketplaces(self, marketplace_ids: Sequence[str] | str | None) -> list[str]:

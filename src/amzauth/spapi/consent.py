@@ -476,3 +476,62 @@ def parse_callback(query: Mapping[str, Any] | str, expected_state: str) -> Callb
             fix=("Start the authorization again and confirm on the consent page.",),
         )
     return Callback(code=code, selling_partner_id=spid, state=states[0], mws_auth_token=one("mws_auth_token"))
+
+
+# ---- what a consent URL sent, for the exchange on another run ------------------------------------
+PENDING_FILE_NAME = "pending-consents.json"
+PENDING_LIFETIME = 900.0  # seconds: Amazon's workflow must finish in 10 minutes; a little slack
+
+
+def _pending_file() -> Any:
+    from amzauth.config.storage import default_token_file
+
+    return default_token_file().with_name(PENDING_FILE_NAME)
+
+
+def _read_pending(now: float) -> dict[str, dict[str, Any]]:
+    import json
+
+    try:
+        doc = json.loads(_pending_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    return {
+        k: v
+        for k, v in doc.items()
+        if isinstance(v, dict) and now - float(v.get("created") or 0) < PENDING_LIFETIME
+    }
+
+
+def remember_consent(consent: ConsentRequest, *, now: float | None = None) -> None:
+    """Note what a consent URL sent (redirect_uri, PKCE challenge: both public, in the URL itself).
+
+    `spapi exchange` runs later, often in another process: with this it tells a redirect_uri or a
+    PKCE verifier that differs from the consent step's from a reused or late code, as the library
+    does when it is handed the ConsentRequest. Best effort: a read-only home only loses that detail.
+    """
+    import json
+    import time
+
+    from amzauth.config.files import write_text_atomic
+
+    t = time.time() if now is None else now
+    pending = _read_pending(t)
+    pending[consent.state] = {
+        "redirect_uri": consent.redirect_uri,
+        "code_challenge": consent.code_challenge,
+        "created": t,
+    }
+    try:
+        write_text_atomic(_pending_file(), json.dumps(pending, indent=1), private_dir=True)
+    except OSError:
+        return
+
+
+def recall_consent(state: str, *, now: float | None = None) -> dict[str, Any] | None:
+    """What :func:`remember_consent` noted for ``state`` (None when unknown or older than 15 minutes)."""
+    import time
+
+    return _read_pending(time.time() if now is None else now).get(state)

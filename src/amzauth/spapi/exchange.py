@@ -22,7 +22,14 @@ from amzauth.config.redact import Secret, redact
 from amzauth.core.plan import Plan
 from amzauth.core.tokens import Token, TokenRequest, build_token_request
 from amzauth.errors import NetworkError, TokenError
-from amzauth.spapi.consent import Callback, ConsentRequest, consent_plan, parse_callback
+from amzauth.spapi.consent import (
+    Callback,
+    ConsentRequest,
+    consent_plan,
+    parse_callback,
+    pkce_challenge,
+    recall_consent,
+)
 from amzauth.spapi.errors import CodeExchangeError
 
 DEFAULT_TIMEOUT = 15.0
@@ -199,18 +206,33 @@ def _prepare(
             fix="set redirect_uri in the profile to the URI the consent URL used",
         )
     verifier = code_verifier or (consent.code_verifier if consent else None)
+    consent_redirect = consent.redirect_uri if consent else None
+    challenge = consent.code_challenge if consent else None
+    if consent is None:
+        # A state from another run (`spapi consent-url`, then `spapi exchange`): what that step noted,
+        # else the page the browser landed on, which is the redirect_uri the consent URL named.
+        noted = recall_consent(state) or {}
+        consent_redirect = noted.get("redirect_uri") or _landing_uri(query)
+        challenge = noted.get("code_challenge")
     return _Exchange(
         plan=plan,
         secret=secret,
         callback=callback,
         redirect_uri=redirect,
         code_verifier=verifier,
-        consent_redirect_uri=consent.redirect_uri if consent else None,
-        challenge_sent=bool(consent and consent.code_challenge),
-        verifier_differs=bool(consent and consent.code_verifier and verifier != consent.code_verifier),
+        consent_redirect_uri=consent_redirect,
+        challenge_sent=bool(challenge),
+        verifier_differs=bool(challenge and verifier and pkce_challenge(verifier) != challenge),
         transport=transport,
         timeout=timeout,
     )
+
+
+def _landing_uri(query: Mapping[str, Any] | str) -> str | None:
+    """``https://host/path`` of a pasted callback URL (None for a bare query string or a mapping)."""
+    if isinstance(query, str) and "://" in query:
+        return query.strip().split("?", 1)[0].split("#", 1)[0] or None
+    return None
 
 
 def _finish(ex: _Exchange, outcome: Token | TokenError | NetworkError) -> Authorization:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlencode
 
+from amzauth.config.marketplaces import Region
 from amzauth.core.plan import Plan
 from amzauth.core.tokens import header, parse_retry_after
 from amzauth.errors import NetworkError
@@ -47,6 +48,17 @@ def query_value(value: Any) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(query_value(v) for v in value)
     return str(value)
+
+
+def plan_for_region(plan: Plan, region: Region) -> Plan:
+    """The same plan aimed at another region's SP-API host (for the region probe)."""
+    from dataclasses import replace
+
+    from amzauth.config.marketplaces import SPAPI_HOST_BY_REGION
+    from amzauth.core.plan import sandbox_url
+
+    url = f"https://{SPAPI_HOST_BY_REGION[region]}"
+    return replace(plan, region=region, api_base_url=sandbox_url(url, plan.sandbox), amazon_api_base_url=url)
 
 
 def build_api_request(
