@@ -27,6 +27,7 @@ from amzauth.creators import RedisStore as ResultRedisStore
 from amzauth.creators import SQLiteStore as ResultSQLiteStore
 from amzauth.engine import MemoryStore, RedisStore, SQLiteStore, TokenManager, TokenStore
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
+from tests.engine.test_lock_liveness import SERVED_WITHIN, kill_holder_then_serve
 from tests.leakscan import scan_text
 from tests.reliability._env import (
     BYSTANDER_RESULT,
@@ -39,6 +40,7 @@ from tests.reliability._env import (
 )
 from tests.reliability.matrix import ROWS, Recorder, row
 from tests.support import register_secret
+from tests.workers_common import store_spec
 
 LWA: Final = "api.amazon.com"
 LWA_PATH: Final = "/auth/o2/token"
@@ -713,6 +715,29 @@ def _redis_slow(ctx: Ctx) -> str:
         store.close()
         admin.close()
     return f"served through the fallback while redis stalled ({stall}); 1 token request"
+
+
+def _holder_killed(ctx: Ctx, kind: str) -> str:
+    spec = store_spec(
+        kind, ctx.token_store.path, ctx.redis, fallback=ctx.tmp / "fb" / "tokens.sqlite3", prefix="kill9"
+    )
+    waits = kill_holder_then_serve(ctx.sb, spec)
+    assert max(waits) < SERVED_WITHIN, waits
+    return f"{len(waits)} survivor processes served; worst wait {max(waits):.2f} s"
+
+
+for _kind, _redis, _how in (
+    ("sqlite", False, "the holder's pid and start time are checked on this host"),
+    ("redis", True, "same-host pid check, else the 3 s lease the holder renews lapses"),
+):
+    row(
+        f"lock-holder-killed-{_kind}",
+        area="Stores",
+        fault=f"the process holding the refresh lock ({_kind}) killed with SIGKILL mid-request",
+        expected=f"survivor processes served within {SERVED_WITHIN:.0f} s ({_how}), not after ~95 s",
+        bound=60.0,
+        redis=_redis,
+    )(partial(_holder_killed, kind=_kind))
 
 
 def _debug_enabled(admin: Any) -> bool:

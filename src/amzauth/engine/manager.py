@@ -26,7 +26,7 @@ from amzauth.core.redact import redact
 from amzauth.core.retry import RetryPolicy
 from amzauth.core.tokens import Token
 from amzauth.engine.flow import ADVISORY_PAUSE, RefreshCore, State, drive_async, drive_sync
-from amzauth.engine.stores import MemoryStore, TokenStore, shared_sqlite_store
+from amzauth.engine.stores import LEASE, MemoryStore, TokenStore, shared_sqlite_store
 from amzauth.engine.transport import as_token_transport
 from amzauth.errors import NetworkError, TokenError
 
@@ -92,11 +92,10 @@ class TokenManager:
         self.timeout = float(timeout)
         self.policy = policy or RetryPolicy()
         store = store if store is not None else shared_sqlite_store()
-        ttl = (
-            lock_ttl
-            if lock_ttl is not None
-            else self.timeout * self.policy.attempts + self.policy.budget + 5.0
-        )
+        # The lock is a lease renewed while its holder lives (so a killed holder blocks nobody for
+        # more than the lease), for at most one whole refresh: every attempt, the backoff budget.
+        hold = self.timeout * self.policy.attempts + self.policy.budget + 5.0
+        lease = lock_ttl if lock_ttl is not None else LEASE
         self.key = plan.cache_key(client_secret, refresh_token)
         self._core = RefreshCore(
             plan,
@@ -110,8 +109,9 @@ class TokenManager:
             timeout=self.timeout,
             clock=clock,
             rand=rand,
-            lock_ttl=ttl,
-            lock_wait=ttl + 5.0,
+            lock_ttl=lease,
+            lock_hold=hold,
+            lock_wait=hold + 5.0,
             poll_interval=poll_interval,
             key=self.key,
         )
@@ -123,7 +123,7 @@ class TokenManager:
             weakref.WeakKeyDictionary()
         )
         self._alocks_mu = threading.Lock()
-        self._wait_timeout = ttl * 2 + 10.0
+        self._wait_timeout = hold * 2 + 10.0
 
     def __repr__(self) -> str:
         snap = self._core.snap

@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
+import socket
 import sqlite3
 import threading
 import time
@@ -27,6 +29,7 @@ from amzauth.core.tokens import Token
 from amzauth.errors import TokenError
 
 SQLITE_FILENAME: Final = "tokens.sqlite3"
+LEASE: Final = 3.0  # seconds a cross-process lock outlives its holder's last renewal
 
 S = TypeVar("S")
 W = TypeVar("W")
@@ -172,6 +175,107 @@ class _InlineAsync:
     async def aclear(self, key: str) -> int:
         r: int = await self._call(self.clear, key)
         return r
+
+
+# ---- lock liveness -----------------------------------------------------------------------------
+# A lock owner names where it lives ("<host>/<pid>/<process start>/<random>"), so a waiter on the
+# same host can see at once that the holder died (kill -9 leaves no chance to unlock); a holder on
+# another host is noticed when its lease lapses, LEASE seconds after its last renewal.
+
+
+def _host_id() -> str:
+    """This host and PID namespace (two containers sharing a volume do not share PIDs)."""
+    try:
+        ns = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        ns = ""
+    return f"{socket.gethostname()}{ns}".replace("/", "_")
+
+
+def _process_start(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (tells a reused PID apart), "" where /proc is absent,
+    None when the process is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except OSError:
+            pass
+        return ""
+    return None if fields[0] == b"Z" else fields[19].decode()
+
+
+def lock_owner() -> str:
+    """A unique owner for one lock acquisition that says which process holds it."""
+    pid = os.getpid()
+    return f"{_host_id()}/{pid}/{_process_start(pid) or ''}/{secrets.token_hex(6)}"
+
+
+def holder_dead(owner: str | bytes) -> bool:
+    """True only when ``owner`` is a process of this host that no longer runs (never guesses
+    about other hosts or foreign owner strings: their lease decides)."""
+    if isinstance(owner, bytes):
+        owner = owner.decode("utf-8", "replace")
+    parts = owner.split("/")
+    if len(parts) != 4 or parts[0] != _host_id() or not parts[1].isdigit():
+        return False
+    start = _process_start(int(parts[1]))
+    return start is None or (bool(start) and bool(parts[2]) and start != parts[2])
+
+
+class LeaseKeeper:
+    """Renews the locks this process holds every third of their lease, in one daemon thread, so a
+    lock lasts only LEASE seconds past its holder's death yet as long as a live holder needs it
+    (up to ``until``, the longest a refresh may take)."""
+
+    def __init__(self) -> None:
+        self._mu = threading.Condition()
+        self._held: dict[tuple[int, str, str], tuple[Any, float, float]] = {}
+        self._pid = 0
+
+    def hold(self, store: Any, key: str, owner: str, lease: float, until: float) -> None:
+        with self._mu:
+            self._held[(id(store), key, owner)] = (store, lease, until)
+            if self._pid != os.getpid():  # first use in this process (or after a fork)
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="amzauth-lease", daemon=True).start()
+            self._mu.notify()
+
+    def release(self, store: Any, key: str, owner: str) -> None:
+        with self._mu:
+            self._held.pop((id(store), key, owner), None)
+
+    def holding(self) -> int:
+        return len(self._held)
+
+    def _run(self) -> None:
+        while True:
+            with self._mu:
+                while not self._held:
+                    self._mu.wait()
+                self._mu.wait(min(lease for _, lease, _ in self._held.values()) / 3)
+                due = list(self._held.items())
+            for ident, _ in due:
+                with self._mu:  # so release() returning means no renewal of that lock follows
+                    entry = self._held.get(ident)
+                    if entry is None:
+                        continue
+                    store, lease, until = entry
+                    renewed = False
+                    if time.monotonic() < until:
+                        with contextlib.suppress(Exception):
+                            renewed = bool(store.try_lock(ident[1], ident[2], lease))
+                    if not renewed:
+                        del self._held[ident]
+
+
+LEASES: Final = LeaseKeeper()
 
 
 class MemoryLocks:
@@ -346,7 +450,7 @@ class SQLiteFile:
 
         def steps(db: sqlite3.Connection) -> bool:
             row = db.execute("SELECT owner, until FROM locks WHERE key = ?", (key,)).fetchone()
-            if row is not None and row[0] != owner and row[1] > now:
+            if row is not None and row[0] != owner and row[1] > now and not holder_dead(row[0]):
                 return False
             db.execute(
                 "INSERT OR REPLACE INTO locks (key, owner, until) VALUES (?, ?, ?)", (key, owner, now + ttl)
