@@ -300,9 +300,9 @@ def test_health_badges_survive_a_console_restart(
     from amzauth.console import run_console
 
     write_profiles(config_path, {"shop": creators_profile(fresh_sandbox.url)})
-    with run_console(config_path) as h, httpx.Client(base_url=h.url) as c:
+    with run_console(config_path, no_auth=True) as h, httpx.Client(base_url=h.url) as c:
         c.post("/profiles/shop/test", data={"csrf_token": csrf_of(c.get("/profiles/new").text)})
-    with run_console(config_path) as h, httpx.Client(base_url=h.url) as c:
+    with run_console(config_path, no_auth=True) as h, httpx.Client(base_url=h.url) as c:
         html = c.get("/profiles").text
         assert 'data-health="ok"' in html
         assert 'data-ok="true"' in c.get("/profiles/shop/test").text

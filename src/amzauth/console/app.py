@@ -38,6 +38,7 @@ from amzauth.console.profiles_file import (
     merge_form,
     secret_display,
     table_version,
+    unbound_secrets,
 )
 from amzauth.console.reports import Reports, default_path
 from amzauth.console.security import (
@@ -157,6 +158,15 @@ def create_app(
             sess = state.sessions.new()
         if state.auth_required and not sess.authed and not path.startswith(PUBLIC_PATHS):
             given = request.query_params.get("token")
+            addr = request.client.host if request.client else "?"
+            if given is not None and state.throttle.blocked(addr):
+                return _secure(
+                    Response("Too many failed sign-in attempts. Wait a minute.", 429, media_type="text/plain")
+                )
+            if given is not None and not (request.method == "GET" and same_secret(given, state.token)):
+                state.throttle.failed(addr)  # a ?token= guess counts like a failed login
+            elif given is not None:
+                state.throttle.succeeded(addr)
             if given is not None and request.method == "GET" and same_secret(given, state.token):
                 sess = state.sessions.rotate(sess)
                 sess.authed = True
@@ -317,6 +327,8 @@ def create_app(
                 "the file). Your changes were not saved; reload the page to see the current values."
             )
         table = merge_form(current, values)
+        for key, why in unbound_secrets(current, table, values).items():
+            errors.setdefault(key, why)
         if not errors and top is None:
             try:
                 prof = profile_from_mapping(table, name=new_name, file=str(state.profiles.path), env=False)

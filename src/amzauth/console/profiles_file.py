@@ -206,6 +206,35 @@ def merge_form(current: Mapping[str, Any] | None, form: Mapping[str, str]) -> di
     return out
 
 
+# Keys that decide where a stored secret is sent (the token endpoint and every URL under sandbox).
+ENDPOINT_KEYS: Final = ("sandbox", "auth_endpoint", "api_endpoint", "token_endpoint", "token_url")
+
+
+def unbound_secrets(
+    current: Mapping[str, Any] | None, table: Mapping[str, Any], form: Mapping[str, str]
+) -> dict[str, str]:
+    """{secret key: message} for stored secrets a save would send somewhere new.
+
+    A secret is only ever sent to the endpoints it was saved with: a form that changes ``sandbox``
+    or an endpoint while leaving a stored secret blank (kept) is refused until the secret is
+    typed again, so whoever can reach the console cannot point it elsewhere and collect it.
+    Removing an override is not a move: the derived URLs are Amazon's own.
+    """
+    if not current:
+        return {}
+    moved = [k for k in ENDPOINT_KEYS if table.get(k) and str(current.get(k) or "") != str(table[k])]
+    if not moved:
+        return {}
+    return {
+        key: (
+            f"Type the {FIELD_BY_KEY[key].label.lower()} again: this save changes "
+            f"{', '.join(moved)}, and a stored secret is only sent where it was saved for."
+        )
+        for key in SECRET_KEYS
+        if key in FIELD_BY_KEY and current.get(key) and table.get(key) and not form.get(key)
+    }
+
+
 def form_values(table: Mapping[str, Any] | None) -> dict[str, str]:
     """Values to put back into the editor's inputs: never a secret, even redacted."""
     out: dict[str, str] = {}
