@@ -84,7 +84,7 @@ def test_create_writes_a_private_file_and_keeps_other_profiles(
         "partner_tag": "demo-20",
     }
     assert load_profile("shop", str(config_path)).secret("client_secret") == C31_SECRET
-    assert not list(config_path.parent.glob(".amzauth.toml.*"))  # no temp file left behind
+    assert not list(config_path.parent.glob(".amzauth.toml.*.tmp"))  # no temp file left behind
     page = client.get("/profiles/other").text
     assert "read from env:OTHER_SECRET" in page
 

@@ -33,6 +33,7 @@ from amzauth.console.profiles_file import (
     FIELD_BY_KEY,
     FIELDS,
     NAME_RE,
+    EditConflict,
     ProfilesFile,
     form_values,
     merge_form,
@@ -64,6 +65,10 @@ from amzauth.console.views import (
 from amzauth.core.redact import redact, redact_id
 
 HERE = Path(__file__).parent
+CHANGED_ELSEWHERE = (
+    "This profile was changed elsewhere since you opened it (another tab, another console or an "
+    "edit of the file). Your changes were not saved; reload the page to see the current values."
+)
 PUBLIC_PATHS = ("/login", "/static/")
 
 
@@ -205,6 +210,10 @@ def create_app(
             request, "error.html", exc.status_code, title=f"Error {exc.status_code}", message=exc.detail
         )
 
+    @app.exception_handler(EditConflict)
+    async def edit_conflict(request: Request, exc: EditConflict) -> Response:
+        return await http_error(request, HTTPException(409, CHANGED_ELSEWHERE))
+
     # ---- login ----------------------------------------------------------------------------------
     @app.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request, next: str = "/profiles") -> Response:
@@ -322,10 +331,7 @@ def create_app(
         elif new_name != name and new_name in profiles:
             errors["name"] = f"A profile named {new_name!r} already exists."
         if name is not None and values.get("version") != table_version(current):
-            top = (
-                "This profile was changed elsewhere since you opened it (another tab or an edit of "
-                "the file). Your changes were not saved; reload the page to see the current values."
-            )
+            top = CHANGED_ELSEWHERE
         table = merge_form(current, values)
         for key, why in unbound_secrets(current, table, values).items():
             errors.setdefault(key, why)
@@ -340,7 +346,9 @@ def create_app(
                     pass  # an env: reference may be set only where the CLI runs; shown beside the field
                 else:
                     errors[exc.key or "_"] = exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
-        if errors or top:
+
+        def refuse(top: str | None, status: int = 400) -> Response:
+            nonlocal draft_id
             typed = {k: values[k] for k in SECRET_KEYS if values.get(k)}
             if typed:
                 draft_id = draft_id or secrets.token_urlsafe(12)
@@ -354,9 +362,21 @@ def create_app(
                 draft_id=draft_id if typed else "",
                 drafted=sorted(typed),
             )
-            return render(request, "edit.html", 400, **ctx)
+            return render(request, "edit.html", status, **ctx)
+
+        if errors or top:
+            return refuse(top)
         old = _try_load(state, name) if name else None
-        state.profiles.update(new_name, table, rename_from=name)
+        # The version check again, under the file's inter-process lock: of two saves of one form
+        # version (two tabs, two consoles) exactly one wins, the other is told.
+        expect = (name, str(values.get("version") or "")) if name else (new_name, table_version(None))
+        try:
+            state.profiles.update(new_name, table, rename_from=name, expect=expect)
+        except EditConflict:
+            if name is None:
+                errors["name"] = f"A profile named {new_name!r} was just created elsewhere."
+                return refuse(None, 409)
+            return refuse(CHANGED_ELSEWHERE, 409)
         if draft_id:
             drafts.pop(draft_id, None)
         for p in (old, _try_load(state, new_name)):
@@ -411,7 +431,7 @@ def create_app(
 
         def apply() -> None:
             old = _try_load(state, name)
-            state.profiles.update(name, {**raw, fld: value})
+            state.profiles.update(name, {**raw, fld: value}, expect=(name, table_version(raw)))
             for p in (old, _try_load(state, name)):
                 if p is not None:
                     _flush_tokens(p)
@@ -584,7 +604,7 @@ def create_app(
 
         def use() -> None:
             old = _try_load(state, name)
-            state.profiles.update(name, {**raw, "refresh_token": ref})
+            state.profiles.update(name, {**raw, "refresh_token": ref}, expect=(name, table_version(raw)))
             for p in (old, _try_load(state, name)):
                 if p is not None:
                     _flush_tokens(p)
