@@ -363,6 +363,26 @@ def default_sqlite_path(cache_dir: str | os.PathLike[str] | None = None) -> Path
     )
 
 
+class UnsafeStorePath(PermissionError):
+    """A cache directory or file we will not use: someone else's, open to others, or a symlink."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"refusing to use {path}: {why}; choose another cache_dir or fix its owner/mode")
+        self.path = path
+
+
+def check_private(path: Path, *, directory: bool) -> None:
+    """Raise UnsafeStorePath unless ``path`` is ours and no other user may write to it."""
+    if not hasattr(os, "getuid"):
+        return
+    st = os.stat(path)
+    if st.st_uid != os.getuid():
+        raise UnsafeStorePath(path, f"owned by uid {st.st_uid}, not by you (uid {os.getuid()})")
+    if st.st_mode & 0o022:
+        kind = "directory" if directory else "file"
+        raise UnsafeStorePath(path, f"the {kind} is writable by other users (mode {st.st_mode & 0o777:o})")
+
+
 class SQLiteFile:
     """A private SQLite file shared by every process of the user, with a lock table: the plumbing
     under the token store and the Creators result store.
@@ -388,6 +408,9 @@ class SQLiteFile:
         return f"{type(self).__name__}(path={str(self.path)!r})"
 
     def _prepare_file(self) -> None:
+        """Make or check the directory and the file before SQLite opens them: ours, private, and
+        never a symlink (another user's link could make us overwrite, chmod or leak into their
+        file). Raises UnsafeStorePath naming the path."""
         parent = self.path.parent
         if not parent.exists():
             parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -396,11 +419,21 @@ class SQLiteFile:
             st = os.stat(parent)
             if st.st_mode & 0o077 and st.st_uid == os.getuid():
                 os.chmod(parent, 0o700)  # our own cache dir: private, whoever created it first
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        st = os.stat(self.path)
-        if st.st_mode & 0o077:
-            os.chmod(self.path, 0o600)
+        check_private(parent, directory=True)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            if os.path.islink(self.path):
+                raise UnsafeStorePath(self.path, "it is a symlink") from None
+            raise exc
+        try:
+            st = os.fstat(fd)
+            if hasattr(os, "getuid") and st.st_uid != os.getuid():
+                raise UnsafeStorePath(self.path, f"owned by uid {st.st_uid}, not by you (uid {os.getuid()})")
+            if st.st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
 
     def _db(self) -> sqlite3.Connection:
         """The connection (one per store and process; callers hold ``_mu``)."""
