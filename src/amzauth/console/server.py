@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from amzauth.console.security import access_token
-from amzauth.serving import bind_socket, make_server, serve_foreground, serve_in_thread
+from amzauth.serving import (
+    HEADER_TIMEOUT,
+    MAX_CONNECTIONS,
+    bind_socket,
+    make_server,
+    serve_foreground,
+    serve_in_thread,
+)
 from amzauth.serving import socket_url as url_of
 
 
@@ -43,14 +50,25 @@ def run_console(
     password: str | None = None,
     token: str | None = None,
     no_auth: bool = False,
+    header_timeout: float = HEADER_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> Iterator[ConsoleHandle]:
-    """Serve a console in a background thread; yields once it accepts connections (port 0: a free one)."""
+    """Serve a console in a background thread; yields once it accepts connections (port 0: a free one).
+
+    ``header_timeout`` and ``max_connections`` are the slow-client defences of
+    :func:`amzauth.serving.make_server`."""
     from amzauth.console.app import create_app
 
     token = access_token(host, password=password, token=token, no_auth=no_auth)
     app = create_app(config_path, password=password, token=token, bind_host=host)
     sock = bind_socket(host, port)
-    with serve_in_thread(lambda started: make_server(app, on_started=started), sock, name="console"):
+
+    def make(started: Callable[[], None]) -> Any:
+        return make_server(
+            app, on_started=started, header_timeout=header_timeout, max_connections=max_connections
+        )
+
+    with serve_in_thread(make, sock, name="console"):
         yield ConsoleHandle(url_of(sock), app, token)
 
 
