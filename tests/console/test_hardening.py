@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.console.conftest import C31_SECRET, creators_profile, csrf_of, write_profiles
+from tests.support import register_secret, run_cli
 
 
 class Listener:
@@ -189,3 +190,29 @@ def test_token_guesses_in_the_url_are_throttled(config_path: Path) -> None:
         codes = [c.get(f"/profiles?token=guess-{i:04d}").status_code for i in range(200)]
         assert codes.count(429) >= 190  # counted like failed logins: 5 a minute
         assert c.get("/profiles?token=tok-0123456789abcdef").status_code == 429  # even the right one
+
+
+REDIS_PASSWORD = "s3cr3t-redis-passw0rd-4321"
+register_secret(REDIS_PASSWORD)
+
+
+def test_a_redis_password_is_never_printed(client: httpx.Client, config_path: Path) -> None:
+    url = f"redis://default:{REDIS_PASSWORD}@127.0.0.1:6390/0"
+    write_profiles(
+        config_path, {"shop": creators_profile("http://127.0.0.1:9", store="redis", redis_url=url)}
+    )
+    for args in (("config", "show", "--profile", "shop"), ("config", "show", "--profile", "shop", "--json")):
+        p = run_cli(*args, "--config", str(config_path))
+        assert p.returncode == 0, p.stderr
+        assert REDIS_PASSWORD not in p.stdout + p.stderr and "127.0.0.1:6390" in p.stdout
+    page = client.get("/profiles/shop").text
+    assert REDIS_PASSWORD not in page and "redis://default:…@127.0.0.1:6390/0" in page
+    # Saving the form as shown keeps the stored password (the field is write-only for it).
+    r = client.post(
+        "/profiles/shop",
+        data=_edit_form(
+            page, sandbox="http://127.0.0.1:9", store="redis", redis_url="redis://default:…@127.0.0.1:6390/0"
+        ),
+    )
+    assert r.status_code == 303
+    assert tomllib.loads(config_path.read_text())["profiles"]["shop"]["redis_url"] == url

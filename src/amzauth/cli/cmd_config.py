@@ -45,6 +45,13 @@ def _plan_fields(plan: Any) -> dict[str, Any]:
     }
 
 
+def _no_url_passwords(values: dict[str, Any]) -> dict[str, Any]:
+    """A password inside a URL value (``redis_url = "redis://:PASSWORD@host"``) is a secret too."""
+    from amzauth.core.redact import redact_url
+
+    return {k: redact_url(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
 @config_app.command("show")
 def show(config: ConfigOpt = None, profile: ProfileOpt = None, json_out: JsonOpt = False) -> None:
     """Print the resolved profile (secrets redacted) and the routing plan derived from it."""
@@ -64,7 +71,7 @@ def show(config: ConfigOpt = None, profile: ProfileOpt = None, json_out: JsonOpt
     doc: dict[str, Any] = {
         "profile": prof.name,
         "file": prof.file,
-        "values": prof.redacted(),
+        "values": _no_url_passwords(prof.redacted()),
         "sources": dict(prof.sources),
         "plan": _plan_fields(plan),
     }

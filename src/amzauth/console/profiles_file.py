@@ -33,7 +33,7 @@ from amzauth.config.profiles import (
     config_search_paths,
     find_config_file,
 )
-from amzauth.core.redact import redact
+from amzauth.core.redact import redact, redact_url
 
 try:
     import fcntl
@@ -205,6 +205,9 @@ def merge_form(current: Mapping[str, Any] | None, form: Mapping[str, str]) -> di
             continue
         if value is None or value.strip() == "":
             continue
+        if key == "redis_url" and isinstance(cur.get(key), str) and value == redact_url(cur[key]):
+            out[key] = cur[key]  # the form showed the URL without its password: keep the stored one
+            continue
         if key == "timeout":
             try:
                 out[key] = float(value)
@@ -250,6 +253,8 @@ def form_values(table: Mapping[str, Any] | None) -> dict[str, str]:
     for k, v in (table or {}).items():
         if k in SECRET_KEYS:
             continue
+        if isinstance(v, str):
+            v = redact_url(v)  # a password inside a URL (redis_url) is never put in a page either
         if isinstance(v, bool):
             out[k] = "true" if v else ""
         elif isinstance(v, float) and k == "credential_version":
