@@ -18,6 +18,7 @@ __all__ = [
     "HEADER_TIMEOUT",
     "MAX_CONNECTIONS",
     "bind_socket",
+    "is_loopback",
     "make_server",
     "serve_foreground",
     "serve_in_thread",
@@ -137,6 +138,19 @@ def bind_socket(host: str, port: int, *, backlog: int = 128) -> socket.socket:
     sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost names."""
+    import ipaddress
+
+    h = host.strip().strip("[]").lower()
+    if h in ("localhost", "localhost.", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
 
 
 def socket_url(sock: socket.socket, https: bool = False) -> str:
