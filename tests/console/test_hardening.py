@@ -216,3 +216,34 @@ def test_a_redis_password_is_never_printed(client: httpx.Client, config_path: Pa
     )
     assert r.status_code == 303
     assert tomllib.loads(config_path.read_text())["profiles"]["shop"]["redis_url"] == url
+
+
+@pytest.mark.parametrize("name", ["bückware", "two\r\nlines", 'quo"te'])
+def test_report_json_for_any_profile_name(
+    client: httpx.Client, config_path: Path, fresh_sandbox: Any, name: str
+) -> None:
+    write_profiles(config_path, {name: creators_profile(fresh_sandbox.url)})
+    from urllib.parse import quote
+
+    path = f"/profiles/{quote(name, safe='')}"
+    page = client.get(path + "/test").text
+    assert client.post(path + "/test", data={"csrf_token": csrf_of(page)}).status_code == 303
+    r = client.get(path + "/report.json")
+    assert r.status_code == 200 and r.json()["ok"] is True
+    disposition = r.headers["content-disposition"]
+    assert "\r" not in disposition and "\n" not in disposition
+    assert f"filename*=UTF-8''{quote('amzauth-doctor-' + name + '.json', safe='')}" in disposition
+
+
+def test_terminal_escapes_are_not_printed_raw(fresh_sandbox: Any, config_path: Path) -> None:
+    evil = "\x1b]0;owned\x07\x1b[2J"
+    write_profiles(config_path, {"shop": creators_profile(fresh_sandbox.url, partner_tag="demo-20" + evil)})
+    p = run_cli("config", "show", "--profile", "shop", "--config", str(config_path))
+    assert p.returncode == 0 and "\x1b" not in p.stdout + p.stderr and "\\x1b]0;owned" in p.stdout
+    fresh_sandbox.add_fault(
+        host="api.amazon.com", path="/auth/o2/token", status=400, error="invalid_scope",
+        error_description="bad scope" + evil, times=-1,
+    )  # fmt: skip
+    p = run_cli("token", "--profile", "shop", "--config", str(config_path))
+    assert p.returncode != 0 and "\x1b" not in p.stdout + p.stderr and "\x07" not in p.stderr
+    assert "bad scope" in p.stderr

@@ -80,16 +80,16 @@ def show(config: ConfigOpt = None, profile: ProfileOpt = None, json_out: JsonOpt
         return
     from rich.table import Table
 
-    from amzauth.cli._common import out_console
+    from amzauth.cli._common import out_console, printable
 
     table = Table(title=f"profile {prof.name} ({prof.file or 'environment'})", show_header=True)
     table.add_column("key")
     table.add_column("value")
     table.add_column("from")
     for k, v in doc["values"].items():
-        table.add_row(k, str(v), prof.sources.get(k, ""))
+        table.add_row(printable(k), printable(str(v)), prof.sources.get(k, ""))
     for k, v in doc["plan"].items():
-        table.add_row(f"[dim]plan.{k}[/]", str(v), "derived")
+        table.add_row(f"[dim]plan.{k}[/]", printable(str(v)), "derived")
     out_console().print(table)
 
 

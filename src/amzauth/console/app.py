@@ -451,7 +451,7 @@ def create_app(
         return Response(
             report_json(last.doc),
             media_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="amzauth-doctor-{name}.json"'},
+            headers={"Content-Disposition": _attachment(f"amzauth-doctor-{name}.json")},
         )
 
     # ---- product search -------------------------------------------------------------------------
@@ -646,6 +646,13 @@ def _set_cookie(resp: Response, sess: Session, state: ConsoleState) -> Response:
         max_age=int(state.sessions.ttl),
     )
     return resp
+
+
+def _attachment(filename: str) -> str:
+    """A Content-Disposition for any profile name (a file-edited one may hold non-ASCII or CR/LF):
+    an ASCII fallback plus the exact name in RFC 5987 form."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _local(target: str) -> str:
