@@ -375,7 +375,7 @@ class ProfilesFile:
             return {}
         try:
             doc = tomllib.loads(path.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise ConfigError(
                 f"cannot read the profiles file: {exc}", file=str(path), fix="fix the file by hand"
             ) from None

@@ -319,7 +319,18 @@ def store_for_profile(profile: Profile, kind: str | None = None) -> TokenStore:
 
         url = str(profile.get("redis_url") or DEFAULT_REDIS_URL)
         fallback: TokenStore = shared_sqlite_store(_sqlite_path(cache_dir))
-        return RedisStore(url, fallback=fallback)
+        try:
+            return RedisStore(url, fallback=fallback)
+        except ValueError as exc:  # redis-py's URL parser: a typed error naming the key, no password
+            from amzauth.core.redact import redact_url
+
+            raise ConfigError(
+                f"redis_url {redact_url(url)!r} is not a valid Redis URL ({exc})",
+                key="redis_url",
+                profile=profile.name,
+                file=profile.file,
+                fix="use redis://[[user]:password@]host[:port][/db] or rediss://…",
+            ) from None
     if kind == "sqlite":
         return shared_sqlite_store(_sqlite_path(cache_dir))
     raise ConfigError(
