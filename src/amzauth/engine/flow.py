@@ -340,8 +340,9 @@ _store_warned: set[str] = set()
 def _store_failed(store: TokenStore, effect: StoreCall, exc: BaseException) -> Any:
     """A broken persistent store (disk full, permissions) degrades to no sharing, not an outage."""
     name = getattr(store, "name", type(store).__name__)
-    if name not in _store_warned:
-        _store_warned.add(name)
+    where = f"{name}:{getattr(exc, 'path', '')}"  # one warning per store (and refused path)
+    if where not in _store_warned:
+        _store_warned.add(where)
         log.warning("token store %s failed (%s: %s); continuing without it", name, type(exc).__name__, exc)
     return effect.default
 
