@@ -126,3 +126,27 @@ def test_liveness_judges_only_processes_of_this_host(tmp_path: Path) -> None:
     assert holder_dead("/".join([parts[0], str(child.pid), "1", "x"])) or not Path("/proc").exists()
     assert not holder_dead("/".join(["another-host", str(child.pid), "1", "x"]))
     assert not holder_dead("a-foreign-owner-string")
+
+
+@pytest.mark.redis
+def test_a_holder_on_another_host_lapses_with_its_lease(redis: Any, tmp_path: Path) -> None:
+    """A holder this host cannot check (another host) stops renewing: its lock lapses after LEASE."""
+    import secrets
+
+    from amzauth.engine.redis_store import RedisStore
+
+    if redis.proc is None:
+        redis.start()
+    store = RedisStore(
+        redis.url, namespace=f"lease{secrets.token_hex(4)}", fallback=SQLiteStore(tmp_path / "fb.sqlite3")
+    )
+    try:
+        assert store.try_lock("k", "another-host/4242/1/abcdef", LEASE)
+        t0 = time.monotonic()
+        assert not store.try_lock("k", lock_owner(), LEASE)  # alive as far as this host can tell
+        while not store.try_lock("k", lock_owner(), LEASE):
+            assert time.monotonic() - t0 < LEASE + 2, "the foreign holder's lease did not lapse"
+            time.sleep(0.05)
+        assert time.monotonic() - t0 <= LEASE + 0.5
+    finally:
+        store.close()
