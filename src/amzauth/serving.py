@@ -7,12 +7,122 @@ port). uvicorn is imported only when a server is made, so importing this module 
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["bind_socket", "make_server", "serve_foreground", "serve_in_thread", "socket_url"]
+__all__ = [
+    "HEADER_TIMEOUT",
+    "MAX_CONNECTIONS",
+    "bind_socket",
+    "is_loopback",
+    "make_server",
+    "serve_foreground",
+    "serve_in_thread",
+    "socket_url",
+]
+
+HEADER_TIMEOUT: Final = 10.0  # seconds a connection may take to send a request's head (slowloris)
+MAX_CONNECTIONS: Final = 1000  # open connections; beyond, the oldest one still sending its head goes
+LOG_INTERVAL: Final = 60.0  # at most one log line per kind of error per interval
+
+
+class OncePerInterval(logging.Filter):
+    """Let one record per kind (logger, message template, exception type) through per interval,
+    so a flood of bad connections cannot write a traceback each (the next line says how many
+    were held back)."""
+
+    def __init__(self, interval: float = LOG_INTERVAL) -> None:
+        super().__init__()
+        self.interval = interval
+        self._last: dict[tuple[str, str, str], tuple[float, int]] = {}
+        self._mu = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+        kind = (record.name, str(record.msg), exc)
+        now = time.monotonic()
+        with self._mu:
+            last, held = self._last.get(kind, (-1e9, 0))
+            if now - last < self.interval:
+                self._last[kind] = (last, held + 1)
+                return False
+            if len(self._last) > 1000:
+                self._last.clear()
+            self._last[kind] = (now, 0)
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the last {self.interval:.0f} s)"
+        return True
+
+
+_FILTER = OncePerInterval()
+
+
+def _bound_logs() -> None:
+    for name in ("uvicorn.error", "asyncio"):
+        lg = logging.getLogger(name)
+        if _FILTER not in lg.filters:
+            lg.addFilter(_FILTER)
+
+
+def guarded_h11(header_timeout: float, max_connections: int) -> type:
+    """uvicorn's h11 protocol with the two defences it lacks: a connection must send each request's
+    head within ``header_timeout`` seconds (uvicorn's keep-alive timer stops at the first byte), and
+    past ``max_connections`` a new connection closes the oldest one still sending its head, so slow
+    clients cannot use up the file descriptors that normal requests need."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11(H11Protocol):
+        _head_timer: Any = None
+        _since = 0.0
+        _dropped = False
+
+        def connection_made(self, transport: Any) -> None:
+            if len(self.connections) >= max_connections:
+                waiting = [c for c in self.connections if isinstance(c, GuardedH11) and c._head_timer]
+                if waiting:
+                    min(waiting, key=lambda c: c._since)._drop("connection cap reached; closed a slow one")
+            super().connection_made(transport)
+            self._watch()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self._watch()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._watch()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel()
+            super().connection_lost(exc)
+
+        def _watch(self) -> None:
+            """Time the head while the client owes one (h11 is waiting for a request)."""
+            waiting = self.conn.their_state is h11.IDLE and not self._dropped
+            if waiting and self._head_timer is None:
+                self._since = time.monotonic()
+                self._head_timer = self.loop.call_later(header_timeout, self._drop, "request head too slow")
+            elif not waiting:
+                self._cancel()
+
+        def _cancel(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _drop(self, why: str) -> None:
+            self._cancel()
+            self._dropped = True
+            self.logger.info("closing a connection: %s", why)
+            if self.transport is not None:
+                self.transport.close()
+
+    return GuardedH11
 
 
 def bind_socket(host: str, port: int, *, backlog: int = 128) -> socket.socket:
@@ -30,6 +140,19 @@ def bind_socket(host: str, port: int, *, backlog: int = 128) -> socket.socket:
     return sock
 
 
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost names."""
+    import ipaddress
+
+    h = host.strip().strip("[]").lower()
+    if h in ("localhost", "localhost.", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
 def socket_url(sock: socket.socket, https: bool = False) -> str:
     """The base URL of a bound socket (IPv6 hosts in brackets)."""
     h, p = sock.getsockname()[:2]
@@ -44,14 +167,24 @@ def make_server(
     on_started: Callable[[], None] | None = None,
     access_log: bool = False,
     log_level: str = "warning",
+    header_timeout: float = HEADER_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
     **options: Any,
 ) -> Any:
     """A uvicorn Server for ``app`` whose ``on_started`` runs once it accepts connections.
 
-    ``options`` go to ``uvicorn.Config`` as they are (http, ssl files, keep-alive, ...).
+    Hardened against slow or many clients: a request head must arrive within ``header_timeout``,
+    idle keep-alive connections close after 5 s, at most ``max_connections`` stay open (the
+    oldest still-slow one is closed for a new one), and uvicorn's and asyncio's logs carry one
+    line per kind of error per minute. ``options`` go to ``uvicorn.Config`` as they are (ssl
+    files, ...).
     """
     import uvicorn
 
+    _bound_logs()
+    options.setdefault("http", guarded_h11(header_timeout, max_connections))
+    options.setdefault("timeout_keep_alive", 5)
+    options.setdefault("limit_concurrency", max_connections + 64)
     config = uvicorn.Config(
         app,
         lifespan="off",

@@ -77,7 +77,7 @@ def config_path(tmp_path: Path) -> Path:
 def console(config_path: Path) -> Iterator[Any]:
     from amzauth.console import run_console
 
-    with run_console(config_path) as handle:
+    with run_console(config_path, no_auth=True) as handle:  # the explicit opt-out: tests sign in nowhere
         yield handle
 
 

@@ -15,7 +15,17 @@ from tests.console.conftest import creators_profile, write_profiles
 def test_console_command_serves_and_stops(config_path: Path) -> None:
     write_profiles(config_path, {"shop": creators_profile("http://127.0.0.1:9")})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "amzauth", "console", "--port", "0", "--config", str(config_path)],
+        [
+            sys.executable,
+            "-m",
+            "amzauth",
+            "console",
+            "--port",
+            "0",
+            "--no-auth",
+            "--config",
+            str(config_path),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -85,7 +85,7 @@ def test_create_writes_a_private_file_and_keeps_other_profiles(
         "partner_tag": "demo-20",
     }
     assert load_profile("shop", str(config_path)).secret("client_secret") == C31_SECRET
-    assert not list(config_path.parent.glob(".amzauth.toml.*"))  # no temp file left behind
+    assert not list(config_path.parent.glob(".amzauth.toml.*.tmp"))  # no temp file left behind
     page = client.get("/profiles/other").text
     assert "read from env:OTHER_SECRET" in page
 
@@ -302,9 +302,9 @@ def test_health_badges_survive_a_console_restart(
     from amzauth.console import run_console
 
     write_profiles(config_path, {"shop": creators_profile(fresh_sandbox.url)})
-    with run_console(config_path) as h, httpx.Client(base_url=h.url) as c:
+    with run_console(config_path, no_auth=True) as h, httpx.Client(base_url=h.url) as c:
         c.post("/profiles/shop/test", data={"csrf_token": csrf_of(c.get("/profiles/new").text)})
-    with run_console(config_path) as h, httpx.Client(base_url=h.url) as c:
+    with run_console(config_path, no_auth=True) as h, httpx.Client(base_url=h.url) as c:
         html = c.get("/profiles").text
         assert 'data-health="ok"' in html
         assert 'data-ok="true"' in c.get("/profiles/shop/test").text

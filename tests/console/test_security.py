@@ -125,7 +125,7 @@ def test_security_headers_on_pages_static_errors_and_redirects(client: httpx.Cli
 def test_session_cookie_is_httponly_and_samesite() -> None:
     from amzauth.console import run_console
 
-    with run_console(Path("/nonexistent-dir-for-console/amzauth.toml")) as h:
+    with run_console(Path("/nonexistent-dir-for-console/amzauth.toml"), no_auth=True) as h:
         r = httpx.get(h.url + "/profiles")
     cookie = r.headers["set-cookie"].lower()
     assert (

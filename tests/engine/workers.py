@@ -74,3 +74,33 @@ def api_load(
 
     run_threads(threads, worker, join=120)
     out.put({"statuses": statuses})
+
+
+def hold_and_hang(spec: dict[str, Any], sandbox_url: str, out: Any) -> None:
+    """Ask for a token while the token endpoint hangs: this process holds the refresh lock until killed."""
+    from amzauth.engine import TokenManager
+    from tests.engine._profiles import CREATORS_31, plan
+
+    manager = TokenManager(
+        plan(CREATORS_31, sandbox_url), CREATORS_31["client_secret"], store=build_store(spec), timeout=60
+    )
+    out.put({"pid": __import__("os").getpid()})
+    manager.get_token()
+
+
+def timed_token(spec: dict[str, Any], sandbox_url: str, barrier: Any, out: Any) -> None:
+    """Released with the other survivors, get a token; report how long it took (seconds) or the error."""
+    import time
+
+    from amzauth.engine import TokenManager
+    from tests.engine._profiles import CREATORS_31, plan
+
+    manager = TokenManager(
+        plan(CREATORS_31, sandbox_url), CREATORS_31["client_secret"], store=build_store(spec)
+    )
+    barrier.wait(60)
+    started = time.monotonic()
+    errors: list[str] = []
+    with reported(errors):
+        manager.get_token()
+    out.put({"seconds": time.monotonic() - started, "errors": errors})

@@ -22,11 +22,27 @@ import httpx
 import pytest
 
 from amzauth.core.tokens import MAX_LIFETIME, Token
-from amzauth.creators import AccessDenied, AssociateNotEligible, CreatorsClient, CreatorsServerError
+from amzauth.creators import (
+    AccessDenied,
+    AssociateNotEligible,
+    CreatorsClient,
+    CreatorsServerError,
+    LocalThrottle,
+)
 from amzauth.creators import RedisResultStore as ResultRedisStore
 from amzauth.creators import SQLiteResultStore as ResultSQLiteStore
-from amzauth.engine import MemoryTokenStore, RedisTokenStore, SQLiteTokenStore, TokenManager, TokenStore
+from amzauth.engine import (
+    MemoryTokenStore,
+    RedisTokenStore,
+    SQLiteStore,
+    SQLiteTokenStore,
+    TokenManager,
+    TokenStore,
+)
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
+from tests.console.test_slow_clients import slow_vs_normal
+from tests.console.test_two_consoles import EDITS, concurrent_creates, two_console_processes
+from tests.engine.test_lock_liveness import SERVED_WITHIN, kill_holder_then_serve
 from tests.leakscan import scan_text
 from tests.reliability._env import (
     BYSTANDER_RESULT,
@@ -39,6 +55,7 @@ from tests.reliability._env import (
 )
 from tests.reliability.matrix import ROWS, Recorder, row
 from tests.support import register_secret
+from tests.workers_common import store_spec
 
 LWA: Final = "api.amazon.com"
 LWA_PATH: Final = "/auth/o2/token"
@@ -715,6 +732,117 @@ def _redis_slow(ctx: Ctx) -> str:
     return f"served through the fallback while redis stalled ({stall}); 1 token request"
 
 
+def _holder_killed(ctx: Ctx, kind: str) -> str:
+    spec = store_spec(
+        kind, ctx.token_store.path, ctx.redis, fallback=ctx.tmp / "fb" / "tokens.sqlite3", prefix="kill9"
+    )
+    waits = kill_holder_then_serve(ctx.sb, spec)
+    assert max(waits) < SERVED_WITHIN, waits
+    return f"{len(waits)} survivor processes served; worst wait {max(waits):.2f} s"
+
+
+for _kind, _redis, _how in (
+    ("sqlite", False, "the holder's pid and start time are checked on this host"),
+    ("redis", True, "same-host pid check, else the 3 s lease the holder renews lapses"),
+):
+    row(
+        f"lock-holder-killed-{_kind}",
+        area="Stores",
+        fault=f"the process holding the refresh lock ({_kind}) killed with SIGKILL mid-request",
+        expected=f"survivor processes served within {SERVED_WITHIN:.0f} s ({_how}), not after ~95 s",
+        bound=60.0,
+        redis=_redis,
+    )(partial(_holder_killed, kind=_kind))
+
+
+@row(
+    "store-file-symlink",
+    area="Stores",
+    fault="`tokens.sqlite3` is a symlink to another file (planted by another user)",
+    expected="the link is not followed (O_NOFOLLOW): one warning naming the path, token served, the "
+    "target untouched",
+)
+def _store_symlink(ctx: Ctx) -> str:
+    victim = ctx.tmp / "victim.txt"
+    victim.write_text("not ours\n")
+    victim.chmod(0o644)
+    cache = ctx.tmp / "planted"
+    cache.mkdir(mode=0o700)
+    (cache / "tokens.sqlite3").symlink_to(victim)
+    served_token(ctx, store=SQLiteStore(cache / "tokens.sqlite3"))
+    assert victim.read_text() == "not ours\n" and victim.stat().st_mode & 0o777 == 0o644
+    warned = [r.getMessage() for r in ctx.caplog.records if "refusing to use" in r.getMessage()]
+    assert len(warned) == 1 and str(cache / "tokens.sqlite3") in warned[0], warned
+    return "served without the store; 1 warning naming the link; target unchanged (content, mode 644)"
+
+
+@row(
+    "cache-dir-open",
+    area="Stores",
+    fault="the cache directory is writable by other users (mode 777)",
+    expected="refused with one warning naming the directory; token served; nothing written there",
+)
+def _cache_dir_open(ctx: Ctx) -> str:
+    cache = ctx.tmp / "open-cache"
+    cache.mkdir()
+    cache.chmod(0o777)
+    served_token(ctx, store=SQLiteStore(cache / "tokens.sqlite3"))
+    warned = [r.getMessage() for r in ctx.caplog.records if "writable by other users" in r.getMessage()]
+    assert len(warned) == 1 and str(cache) in warned[0], warned
+    assert list(cache.iterdir()) == []
+    return "served without the store; 1 warning naming the directory; no file written in it"
+
+
+@row(
+    "tiny-own-rate",
+    area="Creators API",
+    fault="one caller of the credential runs with `creators_rate = 0.001` (AMZAUTH_CREATORS_RATE)",
+    expected="that caller alone is slowed (its next call refused locally, nothing sent); another caller "
+    "sharing the limiter is served at the credential's pace",
+)
+def _tiny_own_rate(ctx: Ctx) -> str:
+    p = creators_profile(ctx.sb.url)
+    slow = ctx.creators(p, rate=0.001, burst=1, sleep=time.sleep)
+    normal = ctx.creators(p, sleep=time.sleep)
+    assert slow.search_items(keywords(0)).items
+    t0 = time.monotonic()
+    assert normal.search_items(keywords(1)).items
+    waited = time.monotonic() - t0
+    assert waited < 3.0, waited
+    exc = raised(LocalThrottle, lambda: slow.search_items(keywords(2)))
+    assert "own rate" in str(exc)
+    assert len(ctx.api_log()) == 2
+    return f"the other caller served after {waited:.1f} s; the slow caller's next call refused locally (LocalThrottle)"
+
+
+@row(
+    "console-two-processes",
+    area="Console",
+    fault="two console processes edit one profiles file at once (100 new profiles from 4 threads)",
+    expected="every acknowledged edit is in the file (inter-process lock, version check inside it)",
+    bound=120.0,
+)
+def _two_consoles(ctx: Ctx) -> str:
+    cfg = ctx.tmp / "amzauth.toml"
+    with two_console_processes(cfg) as urls:
+        acknowledged, lost = concurrent_creates(urls, cfg)
+    assert lost == 0 and acknowledged == EDITS, (acknowledged, lost)
+    return f"{acknowledged} of {EDITS} edits acknowledged, {lost} lost"
+
+
+@row(
+    "console-slow-clients",
+    area="Console",
+    fault="600 connections that never finish their request head (slowloris), connection cap 256",
+    expected="normal requests still answered in under 1 s; the 3 s head timeout closes every slow one",
+    bound=60.0,
+)
+def _slow_clients(ctx: Ctx) -> str:
+    worst = slow_vs_normal(ctx.tmp / "amzauth.toml", 256)
+    assert worst < 1.0, worst
+    return f"40 normal requests, worst {worst:.2f} s; all 600 slow connections closed"
+
+
 def _debug_enabled(admin: Any) -> bool:
     try:
         return admin.config_get("enable-debug-command").get("enable-debug-command") in ("yes", "local")
@@ -952,5 +1080,13 @@ def test_fault(
 def test_matrix_is_complete() -> None:
     """Every area of issue 9 has rows (a guard against a row being dropped silently)."""
     areas = {r.area for r in ROWS.values()}
-    assert areas == {"Token endpoint", "Creators API", "SP-API", "Stores", "Clock", "SP-API callback server"}
+    assert areas == {
+        "Token endpoint",
+        "Creators API",
+        "SP-API",
+        "Stores",
+        "Clock",
+        "SP-API callback server",
+        "Console",
+    }
     assert len(ROWS) >= 30

@@ -211,7 +211,10 @@ def test_console_profiles_file_writes_are_atomic(tmp_path: Path) -> None:
         return doc["profiles"] in (small, large)
 
     _race(write, read, valid, 120)
-    assert [p.name for p in tmp_path.iterdir()] == ["amzauth.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".amzauth.toml.lock",
+        "amzauth.toml",
+    ]  # no temp file
 
 
 def test_sqlite_store_readers_in_another_process_never_see_a_partial_token(tmp_path: Path) -> None:

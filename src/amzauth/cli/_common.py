@@ -91,8 +91,16 @@ def fail(
     """Report an error in one line (JSON on stdout under --json) and exit with the contract's code."""
     if as_json:
         emit_json({"error": message, **(extra or {})})
-    err_console().print(f"[bold red]error:[/] {message}", markup=True)
+    err_console().print(f"[bold red]error:[/] {printable(message)}", markup=True)
     raise typer.Exit(code)
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (ESC sequences from Amazon's error_description
+    or a config value could retitle, recolour or rewrite the user's terminal) shown as ``\\xNN``."""
+    return "".join(
+        c if c in "\n\t" or not (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0) else f"\\x{ord(c):02x}" for c in text
+    )
 
 
 def escape(text: str) -> str:

@@ -45,6 +45,13 @@ def _plan_fields(plan: Any) -> dict[str, Any]:
     }
 
 
+def _no_url_passwords(values: dict[str, Any]) -> dict[str, Any]:
+    """A password inside a URL value (``redis_url = "redis://:PASSWORD@host"``) is a secret too."""
+    from amzauth.config.redact import redact_url
+
+    return {k: redact_url(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
 @config_app.command("show")
 def show(config: ConfigOpt = None, profile: ProfileOpt = None, json_out: JsonOpt = False) -> None:
     """Print the resolved profile (secrets redacted) and the routing plan derived from it."""
@@ -64,7 +71,7 @@ def show(config: ConfigOpt = None, profile: ProfileOpt = None, json_out: JsonOpt
     doc: dict[str, Any] = {
         "profile": prof.name,
         "file": prof.file,
-        "values": prof.redacted(),
+        "values": _no_url_passwords(prof.redacted()),
         "sources": dict(prof.sources),
         "plan": _plan_fields(plan),
     }
@@ -73,16 +80,16 @@ def show(config: ConfigOpt = None, profile: ProfileOpt = None, json_out: JsonOpt
         return
     from rich.table import Table
 
-    from amzauth.cli._common import out_console
+    from amzauth.cli._common import out_console, printable
 
     table = Table(title=f"profile {prof.name} ({prof.file or 'environment'})", show_header=True)
     table.add_column("key")
     table.add_column("value")
     table.add_column("from")
     for k, v in doc["values"].items():
-        table.add_row(k, str(v), prof.sources.get(k, ""))
+        table.add_row(printable(k), printable(str(v)), prof.sources.get(k, ""))
     for k, v in doc["plan"].items():
-        table.add_row(f"[dim]plan.{k}[/]", str(v), "derived")
+        table.add_row(f"[dim]plan.{k}[/]", printable(str(v)), "derived")
     out_console().print(table)
 
 

@@ -28,7 +28,7 @@ def sandbox(
     from amzauth.sandbox.app import create_app
     from amzauth.sandbox.server import bind_socket, make_server
     from amzauth.sandbox.world import WorldError, demo_world, load_world
-    from amzauth.serving import serve_foreground, socket_url
+    from amzauth.serving import is_loopback, serve_foreground, socket_url
 
     if not 0 <= port <= 65535:
         fail(f"--port must be between 0 and 65535, not {port}", EXIT_USAGE)
@@ -48,8 +48,13 @@ def sandbox(
         sys.stdout.write(f"sandbox listening on {url}\n")
         sys.stdout.flush()
 
+    if not is_loopback(host):
+        sys.stderr.write(
+            f"warning: the sandbox on {host} is reachable from other machines, and its control API "
+            "(/_sandbox/world) answers every secret of its world; bind 127.0.0.1 unless you mean it\n"
+        )
     server = make_server(
-        create_app(loaded),
+        create_app(loaded, bind_host=host),
         on_started=announce,
         access_log=access_log,
         log_level="info" if access_log else "warning",

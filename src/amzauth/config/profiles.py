@@ -164,6 +164,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"not valid TOML: {exc}", file=str(path), fix="check quoting: strings need double quotes"
         ) from None
+    except RecursionError:
+        raise ConfigError(
+            "profiles file is nested too deeply to read",
+            file=str(path),
+            fix="flatten the nested arrays or tables",
+        ) from None
 
 
 def _profiles_table(doc: Mapping[str, Any], file: str | None) -> Mapping[str, Any]:

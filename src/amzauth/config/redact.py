@@ -57,6 +57,15 @@ def redact(value: str | None) -> str | None:
     return f"{prefix}{ELLIPSIS}{rest[-4:]}"
 
 
+_URL_PASSWORD: Final = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:)(?P<pw>[^/@]*)@")
+
+
+def redact_url(value: str) -> str:
+    """A URL with the password of its userinfo (``redis://user:PASSWORD@host``) replaced by the
+    ellipsis; anything else unchanged."""
+    return _URL_PASSWORD.sub(lambda m: f"{m['head']}{ELLIPSIS}@", value, count=1)
+
+
 def redact_id(value: str | None) -> str | None:
     """Client ids are not secret but are long; show the first 12 and last 4 characters."""
     if value is None:
@@ -147,6 +156,7 @@ __all__ = [
     "redact",
     "redact_id",
     "redact_mapping",
+    "redact_url",
     "scrub",
     "scrub_headers",
 ]

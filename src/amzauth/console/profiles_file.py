@@ -2,12 +2,16 @@
 
 The console edits what the user wrote (``env:NAME`` references stay references), never the
 resolved values. Writing is atomic (temp file in the same directory, fsync, rename) and the
-result is mode 0600, because the file may hold client secrets and refresh tokens. Pure helpers
+result is mode 0600, because the file may hold client secrets and refresh tokens. Every write
+holds an inter-process lock (``flock`` on ``.<name>.lock`` beside the file) with the form's
+version check inside it, so two consoles on one file never lose an acknowledged edit; a
+symlinked file stays a symlink (the write goes to its target). Pure helpers
 decide how a submitted form becomes a profile table; only :class:`ProfilesFile` touches disk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -15,7 +19,7 @@ import os
 import re
 import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -29,7 +33,12 @@ from amzauth.config.profiles import (
     config_search_paths,
     find_config_file,
 )
-from amzauth.config.redact import redact
+from amzauth.config.redact import redact, redact_url
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one console per file
+    fcntl = None  # type: ignore[assignment]
 
 NAME_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _BARE_KEY: Final = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -196,6 +205,9 @@ def merge_form(current: Mapping[str, Any] | None, form: Mapping[str, str]) -> di
             continue
         if value is None or value.strip() == "":
             continue
+        if key == "redis_url" and isinstance(cur.get(key), str) and value == redact_url(cur[key]):
+            out[key] = cur[key]  # the form showed the URL without its password: keep the stored one
+            continue
         if key == "timeout":
             try:
                 out[key] = float(value)
@@ -206,12 +218,43 @@ def merge_form(current: Mapping[str, Any] | None, form: Mapping[str, str]) -> di
     return out
 
 
+# Keys that decide where a stored secret is sent (the token endpoint and every URL under sandbox).
+ENDPOINT_KEYS: Final = ("sandbox", "auth_endpoint", "api_endpoint", "token_endpoint", "token_url")
+
+
+def unbound_secrets(
+    current: Mapping[str, Any] | None, table: Mapping[str, Any], form: Mapping[str, str]
+) -> dict[str, str]:
+    """{secret key: message} for stored secrets a save would send somewhere new.
+
+    A secret is only ever sent to the endpoints it was saved with: a form that changes ``sandbox``
+    or an endpoint while leaving a stored secret blank (kept) is refused until the secret is
+    typed again, so whoever can reach the console cannot point it elsewhere and collect it.
+    Removing an override is not a move: the derived URLs are Amazon's own.
+    """
+    if not current:
+        return {}
+    moved = [k for k in ENDPOINT_KEYS if table.get(k) and str(current.get(k) or "") != str(table[k])]
+    if not moved:
+        return {}
+    return {
+        key: (
+            f"Type the {FIELD_BY_KEY[key].label.lower()} again: this save changes "
+            f"{', '.join(moved)}, and a stored secret is only sent where it was saved for."
+        )
+        for key in SECRET_KEYS
+        if key in FIELD_BY_KEY and current.get(key) and table.get(key) and not form.get(key)
+    }
+
+
 def form_values(table: Mapping[str, Any] | None) -> dict[str, str]:
     """Values to put back into the editor's inputs: never a secret, even redacted."""
     out: dict[str, str] = {}
     for k, v in (table or {}).items():
         if k in SECRET_KEYS:
             continue
+        if isinstance(v, str):
+            v = redact_url(v)  # a password inside a URL (redis_url) is never put in a page either
         if isinstance(v, bool):
             out[k] = "true" if v else ""
         elif isinstance(v, float) and k == "credential_version":
@@ -273,6 +316,10 @@ def dump_profiles(profiles: Mapping[str, Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+class EditConflict(Exception):
+    """The profile changed since the form was opened (another tab, console or edit of the file)."""
+
+
 class ProfilesFile:
     """One profiles file: read its raw tables, write them back atomically with mode 0600."""
 
@@ -299,6 +346,28 @@ class ProfilesFile:
     def exists(self) -> bool:
         return self.path.is_file()
 
+    def _target(self) -> Path:
+        """Where the bytes live: a symlinked profiles file is written through to its target."""
+        p = self.path
+        return Path(os.path.realpath(p)) if p.is_symlink() else p
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[Path]:
+        """One writer at a time: this process's threads, then every process (``flock``)."""
+        with self._lock:
+            target = self._target()
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if fcntl is None:
+                yield target
+                return
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(target.parent / f".{target.name}.lock", flags, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield target
+            finally:
+                os.close(fd)  # closing releases the flock
+
     def read(self) -> dict[str, dict[str, Any]]:
         """Raw profile tables (empty when the file does not exist yet). Raises ConfigError."""
         path = self.path
@@ -306,7 +375,7 @@ class ProfilesFile:
             return {}
         try:
             doc = tomllib.loads(path.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise ConfigError(
                 f"cannot read the profiles file: {exc}", file=str(path), fix="fix the file by hand"
             ) from None
@@ -319,18 +388,30 @@ class ProfilesFile:
             )
         return {str(k): dict(v) for k, v in profiles.items() if isinstance(v, dict)}
 
-    def update(self, name: str, table: Mapping[str, Any] | None, *, rename_from: str | None = None) -> None:
+    def update(
+        self,
+        name: str,
+        table: Mapping[str, Any] | None,
+        *,
+        rename_from: str | None = None,
+        expect: tuple[str, str] | None = None,
+    ) -> None:
         """Set (or with ``table=None`` delete) one profile and write the file atomically, mode 0600.
 
-        Changing values of an existing profile or adding a new one edits the text in place, so the
-        user's comments and layout survive; removals and renames rewrite the whole file.
+        ``expect=(profile, version)``: raise EditConflict unless that profile's table still has
+        that :func:`table_version` (checked under the lock, so two saves of one form version
+        cannot both win). Changing values of an existing profile or adding a new one edits the
+        text in place, so the user's comments and layout survive; removals and renames rewrite
+        the whole file.
         """
-        with self._lock:
+        with self._locked() as target:
             profiles = self.read()
+            if expect is not None and table_version(profiles.get(expect[0])) != expect[1]:
+                raise EditConflict(expect[0])
             if (
                 table is not None
                 and not (rename_from and rename_from != name)
-                and self._edit_in_place(profiles, name, dict(table))
+                and self._edit_in_place(target, profiles, name, dict(table))
             ):
                 return
             if rename_from and rename_from != name:
@@ -339,39 +420,51 @@ class ProfilesFile:
                 profiles.pop(name, None)
             else:
                 profiles[name] = dict(table)
-            self.write_all(profiles)
+            self._write_text(target, dump_profiles(profiles))
 
     def _edit_in_place(
-        self, profiles: Mapping[str, Mapping[str, Any]], name: str, table: dict[str, Any]
+        self, target: Path, profiles: Mapping[str, Mapping[str, Any]], name: str, table: dict[str, Any]
     ) -> bool:
-        path = self.path
-        if not path.is_file():
+        if not target.is_file():
             return False
         old = profiles.get(name)
         try:
             if old is None:
-                text = path.read_text(encoding="utf-8")
+                text = target.read_text(encoding="utf-8")
                 sep = "" if text.endswith("\n\n") or not text else ("\n" if text.endswith("\n") else "\n\n")
                 block = dump_profiles({name: table}).split("\n", 2)[2]  # without the file header comment
-                self._write_text(text + sep + block)
+                self._write_text(target, text + sep + block)
             else:
                 if any(k not in table for k in old):
                     return False
                 changed = {k: v for k, v in table.items() if old.get(k) != v}
                 if not all(isinstance(v, str | bool | int) for v in changed.values()):
                     return False
-                os.chmod(path, 0o600)
+                os.chmod(target, 0o600)
                 if changed:
                     from amzauth.spapi.tomledit import set_profile_values
 
-                    set_profile_values(path, name, changed)
+                    _sweep_temp_files(target)
+                    set_profile_values(target, name, changed)
         except Exception:  # anything unusual about the text: fall back to a clean rewrite
             return False
         return self.read().get(name) == table
 
-    def _write_text(self, text: str) -> None:
+    @staticmethod
+    def _write_text(target: Path, text: str) -> None:
         tomllib.loads(text)  # never write a file amzauth cannot read back
-        write_text_atomic(self.path, text)
+        _sweep_temp_files(target)
+        write_text_atomic(target, text)
 
     def write_all(self, profiles: Mapping[str, Mapping[str, Any]]) -> None:
-        self._write_text(dump_profiles(profiles))
+        with self._locked() as target:
+            self._write_text(target, dump_profiles(profiles))
+
+
+def _sweep_temp_files(target: Path) -> None:
+    """Remove temp files a writer killed mid-save left beside the file (they hold every secret).
+    Called under the lock, so no other console is writing one."""
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and not leftover.is_symlink() and leftover.stat().st_uid == os.getuid():
+                leftover.unlink()

@@ -56,9 +56,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, *, password: str | None, token: str | None) -> None:
-    """Refuse to serve beyond this machine unless a password or access token protects the console."""
-    if is_loopback(host):
+def check_bind(host: str, *, password: str | None, token: str | None, no_auth: bool = False) -> None:
+    """Refuse to serve beyond this machine unless a password or access token protects the console
+    (``no_auth``, the explicit opt-out, is for loopback only)."""
+    if is_loopback(host) and (no_auth or not (password or token)):
         return
     if not (password or token):
         raise BindRefused(
@@ -68,6 +69,16 @@ def check_bind(host: str, *, password: str | None, token: str | None) -> None:
     for name, value in (("password", password), ("token", token)):
         if value is not None and len(value) < 8:
             raise BindRefused(f"the {name} must have at least 8 characters when binding to {host}")
+
+
+def access_token(host: str, *, password: str | None, token: str | None, no_auth: bool = False) -> str | None:
+    """The access token the console runs with: the given one, or, for a loopback console started
+    without a password or token, a fresh random one (every local user can reach loopback, so the
+    console is never open unless ``no_auth`` says so). Raises BindRefused when the bind is unsafe."""
+    check_bind(host, password=password, token=token, no_auth=no_auth)
+    if token or password or no_auth:
+        return token
+    return secrets.token_urlsafe(24)
 
 
 def host_allowed(host_header: str | None, *, bind_host: str, auth_required: bool) -> bool:

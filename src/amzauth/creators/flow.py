@@ -74,7 +74,9 @@ class Save:
 
 @dataclass(frozen=True, slots=True)
 class Acquire:
-    """Ask the shared limiter for a slot now."""
+    """Ask the shared limiter for a slot now (``own``: this caller's own slower pace)."""
+
+    own: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,8 @@ class Core:
         self.store = store
         self.limiter_key = limiter_key
         self.spec = spec
+        self.shared_spec = spec.shared()  # what goes into the credential's shared state
+        self.own_key = spec.own_key(limiter_key)  # a slower caller's own pace, apart from the others
         self.policy = policy
         self.cache = cache
         self.stale_ttl = stale_ttl
@@ -245,30 +249,38 @@ def mark(result: M, *, cached: bool, stale: bool = False) -> M:
 def _pace(core: Core, operation: str) -> Flow[None]:
     """Ask the shared limiter until it grants a slot (it counts the request), or refuse.
 
-    Waiters wake with a little jitter so a crowd does not ask at the same instant; the total wait
-    is bounded by ``max_wait`` (then LocalThrottle: nothing was sent).
+    A caller whose own rate is slower than the credential's shared pace first waits for its own
+    slot (kept under its own key), so its setting slows only itself. Waiters wake with a little
+    jitter so a crowd does not ask at the same instant; the total wait is bounded by ``max_wait``
+    (then LocalThrottle: nothing was sent).
     """
     waited = 0.0
-    while True:
-        decision: Decision = yield Acquire()
-        if decision.refused == "daily":
-            raise DailyQuotaExceeded(
-                f"daily quota of {core.spec.daily} requests used up for this credential "
-                "(counted across every process sharing the store); nothing was sent",
-                code="ThrottleException",
-                operation=operation,
-            )
-        if decision.granted:
-            return
-        pause = decision.wait + core.rand() * min(JITTER_CAP, 0.1 * core.spec.interval)
-        if waited + pause > core.spec.max_wait:
-            raise LocalThrottle(
-                f"the shared rate limiter would delay this call more than max_wait "
-                f"({core.spec.max_wait:g} s); nothing was sent",
-                operation=operation,
-            )
-        yield Wait(pause)
-        waited += pause
+    for own in (True, False) if core.own_key is not None else (False,):
+        while True:
+            decision: Decision = yield Acquire(own)
+            if decision.refused == "daily":
+                raise DailyQuotaExceeded(
+                    f"daily quota of {core.spec.daily} requests used up for this credential "
+                    "(counted across every process sharing the store); nothing was sent",
+                    code="ThrottleException",
+                    operation=operation,
+                )
+            if decision.granted:
+                break
+            pause = decision.wait + core.rand() * min(JITTER_CAP, 0.1 * core.shared_spec.interval)
+            if waited + pause > core.spec.max_wait:
+                whose = (
+                    f"this caller's own rate setting ({core.spec.rate:g} requests/s)"
+                    if own
+                    else "the shared rate limiter"
+                )
+                raise LocalThrottle(
+                    f"{whose} would delay this call more than max_wait "
+                    f"({core.spec.max_wait:g} s); nothing was sent",
+                    operation=operation,
+                )
+            yield Wait(pause)
+            waited += pause
 
 
 def call(
@@ -303,7 +315,7 @@ def call(
             err = out
         if isinstance(err, Throttled):
             core.stats.add("throttled")
-            yield Penalize(max(err.retry_after or 0.0, core.spec.interval))
+            yield Penalize(max(err.retry_after or 0.0, core.shared_spec.interval))
         if has_stale and serve_stale_on(err):
             raise err
         if isinstance(err, NetworkError):
@@ -628,6 +640,13 @@ def _store_failed(store: ResultStore, what: str, exc: BaseException) -> None:
     log.warning("creators result store %s failed on %s (%s); going on without it", store.name, what, exc)
 
 
+def _limiter(core: Core, effect: Acquire) -> tuple[str, LimitSpec]:
+    """The limiter state an Acquire asks: the caller's own (slower) pace, or the credential's."""
+    if effect.own and core.own_key is not None:
+        return core.own_key, core.spec
+    return core.limiter_key, core.shared_spec
+
+
 def _perform_store(core: Core, effect: StoreEffect) -> Any:
     """Store effects; a failing store degrades (miss, no save, no lock, local limiter), never fails a call."""
     store = core.store
@@ -643,7 +662,7 @@ def _perform_store(core: Core, effect: StoreEffect) -> Any:
             store.unlock(effect.key, effect.owner)
             return None
         if isinstance(effect, Acquire):
-            return store.acquire(core.limiter_key, core.spec, time.time())
+            return store.acquire(*_limiter(core, effect), time.time())
         if isinstance(effect, Penalize):
             store.penalize(core.limiter_key, effect.delay, time.time())
             return None
@@ -656,7 +675,7 @@ def _perform_store(core: Core, effect: StoreEffect) -> Any:
         if isinstance(effect, TryLock):
             return True
         if isinstance(effect, Acquire):
-            return core.local_store.acquire(core.limiter_key, core.spec, time.time())
+            return core.local_store.acquire(*_limiter(core, effect), time.time())
         if isinstance(effect, Penalize):
             core.local_store.penalize(core.limiter_key, effect.delay, time.time())
         return None

@@ -13,7 +13,7 @@ can arrive closer than that and be throttled.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final, Literal
 
@@ -23,6 +23,7 @@ DEFAULT_DAILY: Final = 8640  # requests per day (Amazon's limit for a new accoun
 DEFAULT_MARGIN: Final = 0.1  # seconds added to each interval to absorb arrival jitter (burst 1 has no slack)
 MAX_MARGIN_SHARE: Final = 0.5  # ... but never more than half an interval (fast credentials keep their pace)
 DEFAULT_MAX_WAIT: Final = 600.0  # never queue a caller longer than this; refuse instead
+FLOOR_RATE: Final = DEFAULT_RATE  # Amazon grants no credential less: the slowest the shared state may run
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,17 @@ class LimitSpec:
     def interval(self) -> float:
         """Seconds between two requests at the sustained rate (with the jitter margin)."""
         return 1.0 / self.rate + self.slack
+
+    def shared(self) -> LimitSpec:
+        """The limits this caller writes into the credential's shared state: never slower than
+        FLOOR_RATE, so one caller's tiny rate cannot hold back every other caller of the credential
+        (a slower caller keeps its own pace under its own key, see ``own_key``)."""
+        return self if self.rate >= FLOOR_RATE else replace(self, rate=FLOOR_RATE)
+
+    def own_key(self, key: str) -> str | None:
+        """Where a caller slower than the shared state keeps its own pace (shared by callers with
+        the same setting, in every process); None when the shared state already paces it."""
+        return None if self.rate >= FLOOR_RATE else f"{key}:own:{self.rate!r}:{self.burst}"
 
     @property
     def tolerance(self) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Generator
@@ -30,7 +29,7 @@ from amzauth.core.tokens import (
     header,
     parse_token_response,
 )
-from amzauth.engine.stores import NegativeEntry, TokenStore
+from amzauth.engine.stores import LEASES, NegativeEntry, TokenStore, lock_owner
 from amzauth.engine.transport import RawResponse, TokenTransport
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
 
@@ -83,6 +82,7 @@ class RefreshCore:
         clock: Callable[[], float],
         rand: Callable[[], float],
         lock_ttl: float,
+        lock_hold: float,
         lock_wait: float,
         poll_interval: float,
         key: str,
@@ -98,7 +98,8 @@ class RefreshCore:
         self.timeout = timeout
         self.clock = clock
         self.rand = rand
-        self.lock_ttl = lock_ttl
+        self.lock_ttl = lock_ttl  # the lease: how long the lock outlives its holder's last renewal
+        self.lock_hold = lock_hold  # the longest a live holder keeps renewing (one whole refresh)
         self.lock_wait = lock_wait
         self.poll_interval = poll_interval
         self.key = key
@@ -197,7 +198,7 @@ class RefreshCore:
         found = yield from self._reload(now, mode, allowance)
         if found is not None:
             return found
-        owner = secrets.token_hex(8)
+        owner = lock_owner()
         deadline = time.monotonic() + self.lock_wait
         locked = False
         while True:
@@ -320,14 +321,28 @@ class RefreshCore:
 
 
 # ---- drivers ----------------------------------------------------------------------------------
+def _lease_before(core: RefreshCore, effect: StoreCall) -> None:
+    """Stop renewing a lock before it is released (a renewal after the unlock would retake it)."""
+    if effect.method == "unlock":
+        LEASES.release(core.store, *effect.args)
+
+
+def _lease_after(core: RefreshCore, effect: StoreCall, taken: Any) -> None:
+    """A lock just taken is renewed in the background while this process lives, up to lock_hold."""
+    if effect.method == "try_lock" and taken:
+        key, owner, lease = effect.args
+        LEASES.hold(core.store, key, owner, lease, time.monotonic() + core.lock_hold)
+
+
 _store_warned: set[str] = set()
 
 
 def _store_failed(store: TokenStore, effect: StoreCall, exc: BaseException) -> Any:
     """A broken persistent store (disk full, permissions) degrades to no sharing, not an outage."""
     name = getattr(store, "name", type(store).__name__)
-    if name not in _store_warned:
-        _store_warned.add(name)
+    where = f"{name}:{getattr(exc, 'path', '')}"  # one warning per store (and refused path)
+    if where not in _store_warned:
+        _store_warned.add(where)
         log.warning("token store %s failed (%s: %s); continuing without it", name, type(exc).__name__, exc)
     return effect.default
 
@@ -335,12 +350,15 @@ def _store_failed(store: TokenStore, effect: StoreCall, exc: BaseException) -> A
 def drive_sync(core: RefreshCore, gen: Flow, sleep: Callable[[float], None]) -> Token | None:
     def perform(effect: Effect) -> Any:
         if isinstance(effect, StoreCall):
+            _lease_before(core, effect)
             try:
-                return getattr(core.store, effect.method)(*effect.args)
+                out = getattr(core.store, effect.method)(*effect.args)
             except AmzAuthError:
                 raise
             except Exception as exc:
                 return _store_failed(core.store, effect, exc)
+            _lease_after(core, effect, out)
+            return out
         if isinstance(effect, Send):
             return core.transport.send(effect.request, core.timeout)
         if isinstance(effect, Sleep):
@@ -355,12 +373,15 @@ def drive_sync(core: RefreshCore, gen: Flow, sleep: Callable[[float], None]) -> 
 async def drive_async(core: RefreshCore, gen: Flow, sleep: Callable[[float], Any]) -> Token | None:
     async def perform(effect: Effect) -> Any:
         if isinstance(effect, StoreCall):
+            _lease_before(core, effect)
             try:
-                return await getattr(core.store, "a" + effect.method)(*effect.args)
+                out = await getattr(core.store, "a" + effect.method)(*effect.args)
             except AmzAuthError:
                 raise
             except Exception as exc:
                 return _store_failed(core.store, effect, exc)
+            _lease_after(core, effect, out)
+            return out
         if isinstance(effect, Send):
             return await core.transport.asend(effect.request, core.timeout)
         if isinstance(effect, Sleep):

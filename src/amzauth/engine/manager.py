@@ -26,7 +26,7 @@ from amzauth.core.plan import Plan, build_plan
 from amzauth.core.retry import RetryPolicy
 from amzauth.core.tokens import Token
 from amzauth.engine.flow import ADVISORY_PAUSE, RefreshCore, State, drive_async, drive_sync
-from amzauth.engine.stores import MemoryTokenStore, TokenStore, shared_sqlite_store
+from amzauth.engine.stores import LEASE, MemoryTokenStore, TokenStore, shared_sqlite_store
 from amzauth.engine.transport import as_token_transport
 from amzauth.errors import NetworkError, TokenError
 
@@ -92,11 +92,10 @@ class TokenManager:
         self.timeout = float(timeout)
         self.policy = policy or RetryPolicy()
         store = store if store is not None else shared_sqlite_store()
-        ttl = (
-            lock_ttl
-            if lock_ttl is not None
-            else self.timeout * self.policy.attempts + self.policy.budget + 5.0
-        )
+        # The lock is a lease renewed while its holder lives (so a killed holder blocks nobody for
+        # more than the lease), for at most one whole refresh: every attempt, the backoff budget.
+        hold = self.timeout * self.policy.attempts + self.policy.budget + 5.0
+        lease = lock_ttl if lock_ttl is not None else LEASE
         self.key = plan.cache_key(client_secret, refresh_token)
         self._core = RefreshCore(
             plan,
@@ -110,8 +109,9 @@ class TokenManager:
             timeout=self.timeout,
             clock=clock,
             rand=rand,
-            lock_ttl=ttl,
-            lock_wait=ttl + 5.0,
+            lock_ttl=lease,
+            lock_hold=hold,
+            lock_wait=hold + 5.0,
             poll_interval=poll_interval,
             key=self.key,
         )
@@ -123,7 +123,7 @@ class TokenManager:
             weakref.WeakKeyDictionary()
         )
         self._alocks_mu = threading.Lock()
-        self._wait_timeout = ttl * 2 + 10.0
+        self._wait_timeout = hold * 2 + 10.0
 
     def __repr__(self) -> str:
         snap = self._core.snap
@@ -319,7 +319,18 @@ def store_for_profile(profile: Profile, kind: str | None = None) -> TokenStore:
 
         url = str(profile.get("redis_url") or DEFAULT_REDIS_URL)
         fallback: TokenStore = shared_sqlite_store(_sqlite_path(cache_dir))
-        return RedisTokenStore(url, fallback=fallback)
+        try:
+            return RedisTokenStore(url, fallback=fallback)
+        except ValueError as exc:  # redis-py's URL parser: a typed error naming the key, no password
+            from amzauth.config.redact import redact_url
+
+            raise ConfigError(
+                f"redis_url {redact_url(url)!r} is not a valid Redis URL ({exc})",
+                key="redis_url",
+                profile=profile.name,
+                file=profile.file,
+                fix="use redis://[[user]:password@]host[:port][/db] or rediss://…",
+            ) from None
     if kind == "sqlite":
         return shared_sqlite_store(_sqlite_path(cache_dir))
     raise ConfigError(

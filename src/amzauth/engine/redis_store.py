@@ -18,7 +18,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
 from amzauth.core.tokens import Token
-from amzauth.engine.stores import MemoryTokenStore, NegativeEntry, TokenStore, shared_sqlite_store
+from amzauth.engine.stores import (
+    MemoryTokenStore,
+    NegativeEntry,
+    TokenStore,
+    holder_dead,
+    shared_sqlite_store,
+)
 
 log = logging.getLogger("amzauth.engine")
 
@@ -43,6 +49,11 @@ if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if cur then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
+"""
+# Take over a lock whose holder is known dead, only if that dead holder still has it.
+_LOCK_TAKE_OVER: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end
+return 0
 """
 
 
@@ -241,8 +252,12 @@ class RedisTokenStore(RedisBase[TokenStore]):
 
     def try_lock(self, key: str, owner: str, ttl: float) -> bool:
         def op() -> bool:
+            k, ms = self._k("lock", key), self._ttl_ms(ttl)
+            if self._client.eval(_LOCK_RENEW_OR_SET, 1, k, owner, ms):
+                return True
+            holder = self._client.get(k)  # a holder of this host killed inside the lock: take over now
             return bool(
-                self._client.eval(_LOCK_RENEW_OR_SET, 1, self._k("lock", key), owner, self._ttl_ms(ttl))
+                holder and holder_dead(holder) and self._client.eval(_LOCK_TAKE_OVER, 1, k, holder, owner, ms)
             )
 
         return self._run(op, lambda fb: fb.try_lock(key, owner, ttl))
@@ -311,7 +326,13 @@ class RedisTokenStore(RedisBase[TokenStore]):
 
     async def atry_lock(self, key: str, owner: str, ttl: float) -> bool:
         async def op(c: Any) -> bool:
-            return bool(await c.eval(_LOCK_RENEW_OR_SET, 1, self._k("lock", key), owner, self._ttl_ms(ttl)))
+            k, ms = self._k("lock", key), self._ttl_ms(ttl)
+            if await c.eval(_LOCK_RENEW_OR_SET, 1, k, owner, ms):
+                return True
+            holder = await c.get(k)
+            return bool(
+                holder and holder_dead(holder) and await c.eval(_LOCK_TAKE_OVER, 1, k, holder, owner, ms)
+            )
 
         return await self._arun(op, lambda fb: fb.atry_lock(key, owner, ttl))
 

@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
+import socket
 import sqlite3
 import threading
 import time
@@ -27,6 +29,7 @@ from amzauth.core.tokens import Token
 from amzauth.errors import TokenError, token_error
 
 SQLITE_FILENAME: Final = "tokens.sqlite3"
+LEASE: Final = 3.0  # seconds a cross-process lock outlives its holder's last renewal
 
 S = TypeVar("S")
 W = TypeVar("W")
@@ -174,6 +177,107 @@ class _InlineAsync:
         return r
 
 
+# ---- lock liveness -----------------------------------------------------------------------------
+# A lock owner names where it lives ("<host>/<pid>/<process start>/<random>"), so a waiter on the
+# same host can see at once that the holder died (kill -9 leaves no chance to unlock); a holder on
+# another host is noticed when its lease lapses, LEASE seconds after its last renewal.
+
+
+def _host_id() -> str:
+    """This host and PID namespace (two containers sharing a volume do not share PIDs)."""
+    try:
+        ns = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        ns = ""
+    return f"{socket.gethostname()}{ns}".replace("/", "_")
+
+
+def _process_start(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (tells a reused PID apart), "" where /proc is absent,
+    None when the process is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except OSError:
+            pass
+        return ""
+    return None if fields[0] == b"Z" else fields[19].decode()
+
+
+def lock_owner() -> str:
+    """A unique owner for one lock acquisition that says which process holds it."""
+    pid = os.getpid()
+    return f"{_host_id()}/{pid}/{_process_start(pid) or ''}/{secrets.token_hex(6)}"
+
+
+def holder_dead(owner: str | bytes) -> bool:
+    """True only when ``owner`` is a process of this host that no longer runs (never guesses
+    about other hosts or foreign owner strings: their lease decides)."""
+    if isinstance(owner, bytes):
+        owner = owner.decode("utf-8", "replace")
+    parts = owner.split("/")
+    if len(parts) != 4 or parts[0] != _host_id() or not parts[1].isdigit():
+        return False
+    start = _process_start(int(parts[1]))
+    return start is None or (bool(start) and bool(parts[2]) and start != parts[2])
+
+
+class LeaseKeeper:
+    """Renews the locks this process holds every third of their lease, in one daemon thread, so a
+    lock lasts only LEASE seconds past its holder's death yet as long as a live holder needs it
+    (up to ``until``, the longest a refresh may take)."""
+
+    def __init__(self) -> None:
+        self._mu = threading.Condition()
+        self._held: dict[tuple[int, str, str], tuple[Any, float, float]] = {}
+        self._pid = 0
+
+    def hold(self, store: Any, key: str, owner: str, lease: float, until: float) -> None:
+        with self._mu:
+            self._held[(id(store), key, owner)] = (store, lease, until)
+            if self._pid != os.getpid():  # first use in this process (or after a fork)
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="amzauth-lease", daemon=True).start()
+            self._mu.notify()
+
+    def release(self, store: Any, key: str, owner: str) -> None:
+        with self._mu:
+            self._held.pop((id(store), key, owner), None)
+
+    def holding(self) -> int:
+        return len(self._held)
+
+    def _run(self) -> None:
+        while True:
+            with self._mu:
+                while not self._held:
+                    self._mu.wait()
+                self._mu.wait(min(lease for _, lease, _ in self._held.values()) / 3)
+                due = list(self._held.items())
+            for ident, _ in due:
+                with self._mu:  # so release() returning means no renewal of that lock follows
+                    entry = self._held.get(ident)
+                    if entry is None:
+                        continue
+                    store, lease, until = entry
+                    renewed = False
+                    if time.monotonic() < until:
+                        with contextlib.suppress(Exception):
+                            renewed = bool(store.try_lock(ident[1], ident[2], lease))
+                    if not renewed:
+                        del self._held[ident]
+
+
+LEASES: Final = LeaseKeeper()
+
+
 class MemoryLocks:
     """Expiring owner locks in a dict, for process-local stores (which hold ``_mu`` and ``_locks``)."""
 
@@ -259,6 +363,26 @@ def default_sqlite_path(cache_dir: str | os.PathLike[str] | None = None) -> Path
     )
 
 
+class UnsafeStorePath(PermissionError):
+    """A cache directory or file we will not use: someone else's, open to others, or a symlink."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"refusing to use {path}: {why}; choose another cache_dir or fix its owner/mode")
+        self.path = path
+
+
+def check_private(path: Path, *, directory: bool) -> None:
+    """Raise UnsafeStorePath unless ``path`` is ours and no other user may write to it."""
+    if not hasattr(os, "getuid"):
+        return
+    st = os.stat(path)
+    if st.st_uid != os.getuid():
+        raise UnsafeStorePath(path, f"owned by uid {st.st_uid}, not by you (uid {os.getuid()})")
+    if st.st_mode & 0o022:
+        kind = "directory" if directory else "file"
+        raise UnsafeStorePath(path, f"the {kind} is writable by other users (mode {st.st_mode & 0o777:o})")
+
+
 class SQLiteFile:
     """A private SQLite file shared by every process of the user, with a lock table: the plumbing
     under the token store and the Creators result store.
@@ -284,6 +408,9 @@ class SQLiteFile:
         return f"{type(self).__name__}(path={str(self.path)!r})"
 
     def _prepare_file(self) -> None:
+        """Make or check the directory and the file before SQLite opens them: ours, private, and
+        never a symlink (another user's link could make us overwrite, chmod or leak into their
+        file). Raises UnsafeStorePath naming the path."""
         parent = self.path.parent
         if not parent.exists():
             parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -292,11 +419,21 @@ class SQLiteFile:
             st = os.stat(parent)
             if st.st_mode & 0o077 and st.st_uid == os.getuid():
                 os.chmod(parent, 0o700)  # our own cache dir: private, whoever created it first
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        st = os.stat(self.path)
-        if st.st_mode & 0o077:
-            os.chmod(self.path, 0o600)
+        check_private(parent, directory=True)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            if os.path.islink(self.path):
+                raise UnsafeStorePath(self.path, "it is a symlink") from None
+            raise exc
+        try:
+            st = os.fstat(fd)
+            if hasattr(os, "getuid") and st.st_uid != os.getuid():
+                raise UnsafeStorePath(self.path, f"owned by uid {st.st_uid}, not by you (uid {os.getuid()})")
+            if st.st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
 
     def _db(self) -> sqlite3.Connection:
         """The connection (one per store and process; callers hold ``_mu``)."""
@@ -346,7 +483,7 @@ class SQLiteFile:
 
         def steps(db: sqlite3.Connection) -> bool:
             row = db.execute("SELECT owner, until FROM locks WHERE key = ?", (key,)).fetchone()
-            if row is not None and row[0] != owner and row[1] > now:
+            if row is not None and row[0] != owner and row[1] > now and not holder_dead(row[0]):
                 return False
             db.execute(
                 "INSERT OR REPLACE INTO locks (key, owner, until) VALUES (?, ?, ?)", (key, owner, now + ttl)

@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from email.utils import formatdate
-from typing import Any
+from typing import Any, Final
 
 from amzauth.config.redact import redact_mapping
 from amzauth.sandbox import consent, control, creators, lwa_web, oauth, spapi
@@ -21,6 +21,7 @@ from amzauth.sandbox.hosts import host_kind
 from amzauth.sandbox.messages import Req, Resp, json_resp
 from amzauth.sandbox.state import Fault, SandboxState
 from amzauth.sandbox.world import World, demo_world
+from amzauth.serving import is_loopback
 
 __all__ = ["MAX_BODY", "SandboxApp", "create_app"]
 
@@ -51,8 +52,9 @@ class _TooLarge(Exception):
 class SandboxApp:
     """ASGI application serving every Amazon host under ``/<host>/<path>`` and the control API."""
 
-    def __init__(self, world: World | None = None) -> None:
+    def __init__(self, world: World | None = None, *, bind_host: str = "127.0.0.1") -> None:
         self.state = SandboxState(world if world is not None else demo_world())
+        self.bind_host = bind_host.strip("[]").lower()
         self._date_sec = -1
         self._date = ""
 
@@ -129,9 +131,38 @@ class SandboxApp:
             )
         await self._respond(send, req, resp, fault)
 
+    def _control_refused(self, req: Req) -> Resp | None:
+        """The control API hands out every secret of the world: on a loopback sandbox only loopback
+        Host names reach it (no DNS rebinding), and no control POST comes as a form or plain text
+        (what a cross-site page can send without the sandbox's consent)."""
+        if is_loopback(self.bind_host):
+            h = req.headers.get("host", "").strip().lower()
+            name = h[1 : h.find("]")] if h.startswith("[") else h.rsplit(":", 1)[0]
+            if not is_loopback(name):
+                return json_resp(
+                    403,
+                    {
+                        "error": "forbidden_host",
+                        "message": "the control API answers loopback Host names only",
+                    },
+                    error="forbidden_host",
+                )
+        ctype = req.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if req.method == "POST" and ctype in _SIMPLE_TYPES:
+            return json_resp(
+                415,
+                {
+                    "error": "unsupported_media_type",
+                    "message": "send control requests as application/json (or application/toml for the world)",
+                },
+                error="unsupported_media_type",
+            )
+        return None
+
     def _dispatch(self, req: Req) -> Resp:
         if req.host == "_sandbox":
-            return control.handle(self.state, req)
+            refused = self._control_refused(req)
+            return refused if refused is not None else control.handle(self.state, req)
         kind = host_kind(req.host)
         if kind is None:
             return json_resp(
@@ -236,9 +267,12 @@ async def _drop(send: Send, receive: Receive) -> None:
     raise ConnectionAbortedError("sandbox fault: connection dropped")
 
 
-def create_app(world: World | None = None) -> SandboxApp:
+def create_app(world: World | None = None, *, bind_host: str = "127.0.0.1") -> SandboxApp:
     """Build the sandbox ASGI app for ``world`` (the built-in demo world when None)."""
-    return SandboxApp(world)
+    return SandboxApp(world, bind_host=bind_host)
+
+
+_SIMPLE_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 
 
 def new_id(prefix: str = "") -> str:

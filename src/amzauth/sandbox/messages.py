@@ -84,7 +84,10 @@ class Resp:
 
 
 def dumps(doc: Any) -> bytes:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate someone sent (and we logged): JSON escapes it
+        return json.dumps(doc, separators=(",", ":")).encode("ascii")
 
 
 def json_resp(

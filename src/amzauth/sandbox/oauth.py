@@ -144,7 +144,7 @@ def cognito_token(state: SandboxState, req: Req) -> Resp:
         try:
             decoded = base64.b64decode(basic[6:].strip(), validate=True).decode("utf-8")
             client_id, _, secret = decoded.partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, UnicodeDecodeError, ValueError):  # ValueError: a non-ASCII header
             return cognito_error("invalid_client", **info)
     info["client_id"] = client_id or None
     if not grant:

@@ -185,7 +185,7 @@ def run_sandbox(
     """
     from amzauth.sandbox.app import create_app
 
-    app = create_app(world)
+    app = create_app(world, bind_host=host)
     sock = bind_socket(host, port)
     with serving.serve_in_thread(lambda started: make_server(app, on_started=started), sock, name="sandbox"):
         handle = SandboxHandle(socket_url(sock), app=app)

@@ -344,6 +344,8 @@ def parse_world_text(text: str) -> dict[str, Any]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise WorldError("", f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        except RecursionError:
+            raise WorldError("", "invalid JSON: nested too deeply") from None
         if not isinstance(data, dict):
             raise WorldError("", "the world must be a JSON object")
         return data
@@ -351,6 +353,8 @@ def parse_world_text(text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise WorldError("", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise WorldError("", "invalid TOML: nested too deeply") from None
 
 
 def load_world(source: str | Path | dict[str, Any] | World) -> World:
