@@ -46,6 +46,7 @@ from amzauth.creators.limiter import (
 from amzauth.creators.models import BrowseNodesResult, ItemsResult, SearchResult, VariationsResult
 from amzauth.creators.store import ResultStore, store_for
 from amzauth.engine import AmazonAuth, TokenManager, manager_for_profile
+from amzauth.engine.usage import UsageStore, tally_beside
 
 __all__ = ["AsyncCreatorsClient", "CreatorsClient"]
 
@@ -164,6 +165,7 @@ class _Base:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Any] | None = None,
         rand: Callable[[], float] = random.random,
+        usage: bool | UsageStore | None = None,
     ) -> None:
         if isinstance(source, Profile):
             profile: Profile | None = source
@@ -238,6 +240,11 @@ class _Base:
             memory_size=memory_size,
             clock=clock,
             rand=rand,
+        )
+        # The usage record, beside the limiter's store (usage=False: off; AMZAUTH_USAGE=off too).
+        self.core.stats.sink = tally_beside(result_store, plan, usage)
+        self.core.stats.sink.note(
+            profile=plan.profile, api="creators", daily=spec.daily, rate=spec.rate, burst=spec.burst
         )
         self._auth = AmazonAuth(manager)
         self._transport = transport
@@ -333,7 +340,7 @@ class _Base:
             return None
         hit = self.core.memory.get(call.key)
         if hit is not None and self.core.clock() < hit[0]:
-            self.core.stats.add("memory_hits")
+            self.core.stats.add("memory_hits", op=call.operation)
             return hit[2]
         return None
 
@@ -408,6 +415,7 @@ class CreatorsClient(_Base):
 
     def close(self) -> None:
         self._http.close()
+        self.core.stats.sink.flush()
 
     def _run(self, flow: Flow[Any]) -> Any:
         return run_sync(self.core, flow, self._http, self.timeout, self._sleep)
@@ -507,6 +515,7 @@ class AsyncCreatorsClient(_Base):
         await self.aclose()
 
     async def aclose(self) -> None:
+        self.core.stats.sink.flush()
         if self._http is not None:
             await self._http.aclose()
             self._http = None
