@@ -20,6 +20,7 @@ from amzauth.cli import (
     cmd_sandbox,
     cmd_spapi,
     cmd_token,
+    cmd_usage,
 )
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ for _mod in (
     cmd_creators,
     cmd_console,
     cmd_spapi,
+    cmd_usage,
 ):
     _mod.register(app)
 

@@ -673,12 +673,35 @@ def build_report(
     )
 
 
-def report_for_profile(profile: Profile, *, hours: int = 24, now: float | None = None) -> UsageReport:
-    """Read a profile's record (after writing this process's pending events)."""
+def report_for_profile(
+    profile: Profile, *, hours: int = 24, now: float | None = None, limits: Mapping[str, Any] | None = None
+) -> UsageReport:
+    """Read a profile's record (after writing this process's pending events). ``limits`` (daily, rate,
+    burst) stand in for what no client has recorded yet."""
     from amzauth.core.plan import build_plan
 
     flush_all()
     store = usage_store_for_profile(profile)
     cred = usage_key(build_plan(profile))
     now = time.time() if now is None else now
-    return build_report(store.read(cred, now), cred, now, hours=hours, profile=profile.name, store=store.name)
+    readout = store.read(cred, now)
+    readout.meta = {**{k: v for k, v in (limits or {}).items()}, **readout.meta}
+    return build_report(readout, cred, now, hours=hours, profile=profile.name, store=store.name)
+
+
+def downsample(points: Sequence[Point], size: int) -> list[Point]:
+    """Sum consecutive points in groups of ``size`` (each group starts at its first point). Pure."""
+    size = max(1, size)
+    out = []
+    for i in range(0, len(points), size):
+        g = points[i : i + size]
+        out.append(
+            Point(
+                g[0].start,
+                sum(p.requests for p in g),
+                sum(p.throttled for p in g),
+                sum(p.hits for p in g),
+                sum(p.misses for p in g),
+            )
+        )
+    return out
