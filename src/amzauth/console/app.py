@@ -28,7 +28,7 @@ from starlette.datastructures import FormData
 
 from amzauth.config import ConfigError, Profile, load_profile, profile_from_mapping
 from amzauth.config.profiles import SECRET_KEYS
-from amzauth.console import spapi_flow
+from amzauth.console import spapi_flow, usage_page
 from amzauth.console.profiles_file import (
     FIELD_BY_KEY,
     FIELDS,
@@ -194,6 +194,8 @@ def create_app(
         return render(
             request, "error.html", exc.status_code, title=f"Error {exc.status_code}", message=exc.detail
         )
+
+    app.include_router(usage_page.router(render))  # /profiles/{name}/usage (and /metrics when enabled)
 
     # ---- login ----------------------------------------------------------------------------------
     @app.get("/login", response_class=HTMLResponse)
