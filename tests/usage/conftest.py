@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.console.conftest import chromium, console, page  # noqa: F401  (the console's browser fixtures)
+
 
 @pytest.fixture()
 def sb(fresh_sandbox: Any) -> Iterator[Any]:

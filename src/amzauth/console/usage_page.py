@@ -208,19 +208,18 @@ def router(render: Callable[..., HTMLResponse]) -> APIRouter:
 
     @r.get("/profiles/{name}/usage", response_class=HTMLResponse)
     async def usage_page(request: Request, name: str, hours: int = 24) -> Response:
-        from amzauth.config import ConfigError, load_profile
+        from amzauth.config import ConfigError, list_profiles, load_profile
         from amzauth.creators.usage import usage_report
 
         hours = hours if hours in (1, 3, 6, 12, 24) else 24
         path = str(request.app.state.console.profiles.path)
         try:
+            known = await run_in_threadpool(list_profiles, path)
+            if name not in known:
+                raise HTTPException(404, f"No profile named {name!r} in {path}.")
             prof = await run_in_threadpool(load_profile, name, path)
             report = await run_in_threadpool(lambda: usage_report(prof, hours=hours))
-        except ConfigError as exc:
-            raise HTTPException(
-                404 if exc.key == "profile" or "no profile" in str(exc).lower() else 400, str(exc)
-            ) from None
-        except ValueError as exc:
+        except (ConfigError, ValueError) as exc:  # a profile that cannot be read, an unknown store kind
             raise HTTPException(400, str(exc)) from None
         return render(
             request,
