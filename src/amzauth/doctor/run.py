@@ -26,6 +26,7 @@ from amzauth.core.marketplaces import REGIONS, SPAPI_HOST_BY_REGION, Region
 from amzauth.core.plan import Plan, build_plan, sandbox_url
 from amzauth.core.redact import redact, redact_id, scrub
 from amzauth.core.tokens import parse_retry_after
+from amzauth.creators.usage import doctor_fields
 
 SCHEMA: Final = "amzauth.doctor/1"
 SKEW_WARN: Final = 60.0
@@ -232,6 +233,7 @@ def run_doctor(
             w["summary"] = f"This machine's clock differs from Amazon's by about {round(skew)} s."
             warnings.append(w)
         fields["latency_ms"] = round((now() - started) * 1000, 1)
+        fields.update(doctor_fields(prof, diagnosis, fields.get("api_status")))  # today's quota, last 429
         while len(steps) < 3:
             name = ("config", "token", "api")[len(steps)]
             steps.append(
