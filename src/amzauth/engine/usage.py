@@ -30,6 +30,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -355,22 +356,26 @@ def usage_store_for_profile(profile: Profile) -> UsageStore:
 
 # -- the in-memory batch ------------------------------------------------------------------------------
 class Recorder:
-    """Sums events in memory and flushes them to one store: every second, on flush() and at exit."""
+    """Collects events in memory and flushes their sums to one store: every second, on flush() and at
+    exit. An event is one ``deque.append`` (atomic in CPython, no lock), so the request path never
+    waits on another thread; the flusher drains the deque with ``popleft``, so none is lost."""
 
     def __init__(self, store: UsageStore) -> None:
         self.store = store
-        self._mu = threading.Lock()
+        self._mu = threading.Lock()  # guards the meta and the flusher's start
         self._flush_mu = threading.Lock()
-        self._pending: dict[tuple[str, str], int] = {}
+        self._events: deque[Any] = deque()  # (cred, metric) keys, or ((cred, metric), n) when n != 1
+        self._carry: dict[tuple[str, str], int] = {}  # counts a failed write keeps for the next one
         self._meta: dict[str, dict[str, Any]] = {}
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
     def add(self, cred: str, metric: str, n: int = 1) -> None:
-        key = (cred, metric)
-        with self._mu:
-            p = self._pending
-            p[key] = p.get(key, 0) + n
+        self.bump((cred, metric), n)
+
+    def bump(self, key: tuple[str, str], n: int = 1) -> None:
+        """Count ``n`` more of the ``(credential, metric)`` key: the request path's only cost."""
+        self._events.append(key if n == 1 else (key, n))
         if self._thread is None:
             self._start()
 
@@ -392,11 +397,25 @@ class Recorder:
         while not self._stop.wait(FLUSH_EVERY):
             self.flush()
 
+    def _drain(self) -> dict[tuple[str, str], int]:
+        sums, self._carry = self._carry, {}
+        pop = self._events.popleft
+        while True:
+            try:
+                item = pop()
+            except IndexError:
+                return sums
+            if type(item[1]) is int:
+                key, n = item
+            else:
+                key, n = item, 1
+            sums[key] = sums.get(key, 0) + n
+
     def flush(self, now: float | None = None) -> int:
         """Write what is pending; returns the number of events written (0 when the store failed)."""
         with self._flush_mu:
+            pending = self._drain()
             with self._mu:
-                pending, self._pending = self._pending, {}
                 meta, self._meta = self._meta, {}
             if not pending and not meta:
                 return 0
@@ -405,9 +424,8 @@ class Recorder:
                 self.store.add(rows, meta, time.time() if now is None else now)
             except Exception as exc:  # a broken store must not break a caller; keep the counts for later
                 log.warning("usage record: %s store failed (%s); will retry", self.store.name, exc)
+                self._carry = pending
                 with self._mu:
-                    for k, n in pending.items():
-                        self._pending[k] = self._pending.get(k, 0) + n
                     for c, f in meta.items():
                         self._meta[c] = merge_meta(f, self._meta.get(c, {}))
                 return 0
@@ -417,7 +435,7 @@ class Recorder:
         """In a forked child: the parent's pending events are the parent's to write."""
         self._mu = threading.Lock()
         self._flush_mu = threading.Lock()
-        self._pending, self._meta, self._thread = {}, {}, None
+        self._events, self._carry, self._meta, self._thread = deque(), {}, {}, None
         self._stop = threading.Event()
 
 
@@ -467,11 +485,12 @@ os.register_at_fork(after_in_child=_after_fork)
 class Tally:
     """One credential's handle on a Recorder: the hook the Creators client and token engine call."""
 
-    __slots__ = ("cred", "recorder")
+    __slots__ = ("_keys", "cred", "recorder")
 
     def __init__(self, recorder: Recorder | None, cred: str) -> None:
         self.recorder = recorder
         self.cred = cred
+        self._keys: dict[tuple[str, str], tuple[str, str] | None] = {}  # (event, op) -> pending key
 
     @property
     def on(self) -> bool:
@@ -487,13 +506,25 @@ class Tally:
 
     # The Creators flow's sink (Stats.add forwards here): cache outcomes and retries by operation.
     def count(self, name: str, n: float, op: str) -> None:
-        if self.recorder is None:
+        rec = self.recorder
+        if rec is None:
             return
+        try:
+            key = self._keys[(name, op)]
+        except KeyError:
+            key = self._keys[(name, op)] = self._key_for(name, op)
+        if key is not None:  # Recorder.bump, inlined: this runs on every cache hit
+            rec._events.append(key if n == 1 else (key, int(n)))
+            if rec._thread is None:
+                rec._start()
+
+    def _key_for(self, name: str, op: str) -> tuple[str, str] | None:
         event = _CACHE_EVENTS.get(name)
         if event is not None:
-            self.recorder.add(self.cred, f"{event}:{KINDS.get(op, op or 'other')}", int(n))
-        elif name == "retries":
-            self.recorder.add(self.cred, f"retry:{op or 'other'}", int(n))
+            return (self.cred, f"{event}:{KINDS.get(op, op or 'other')}")
+        if name == "retries":
+            return (self.cred, f"retry:{op or 'other'}")
+        return None  # requests are counted when answered; waits and throttles are not recorded
 
     def answered(
         self, op: str, status: int | None, code: str | None = None, retry_after: float | None = None
