@@ -206,3 +206,34 @@ def test_cli_usage_json_and_human_view(sb: Any, tmp_path: Path) -> None:
     assert "requests per 5 min (peak 1)" in h.stdout and "█" in h.stdout
     bad = run_cli("usage", "--json", "--config", str(cfg), "--profile", "nope")
     assert bad.returncode == 2 and "nope" in json.loads(bad.stdout)["error"]
+
+
+def test_recorder_counts_exactly_while_threads_come_and_go_and_the_flusher_runs() -> None:
+    import threading
+
+    from amzauth.engine.usage import Recorder, Tally
+
+    store = MemoryUsageStore()
+    rec = Recorder(store)
+    tally = Tally(rec, "c")
+    per_thread, waves, width = 20_000, 3, 8
+
+    def work() -> None:
+        for i in range(per_thread):
+            tally.count("memory_hits", 1, "searchItems")
+            if i % 1000 == 0:
+                tally.count("misses", 3, "getItems")
+
+    for _ in range(waves):  # threads end between waves, so their dicts are written and dropped
+        pool = [threading.Thread(target=work) for _ in range(width)]
+        for t in pool:
+            t.start()
+        for _ in range(5):
+            rec.flush()  # concurrent with the counting threads
+        for t in pool:
+            t.join()
+    rec.flush()
+    rec.flush()
+    today = store.read("c", time.time()).days[day_of(time.time())]
+    assert today == {"hit:search": per_thread * waves * width, "miss:items": 3 * 20 * waves * width}
+    assert rec._counts == []  # every ended thread's totals written, its dict dropped

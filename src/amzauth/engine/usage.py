@@ -30,7 +30,6 @@ import sqlite3
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -357,33 +356,53 @@ def usage_store_for_profile(profile: Profile) -> UsageStore:
 # -- the in-memory batch ------------------------------------------------------------------------------
 class Recorder:
     """Collects events in memory and flushes their sums to one store: every second, on flush() and at
-    exit. An event is one ``deque.append`` (atomic in CPython, no lock), so the request path never
-    waits on another thread; the flusher drains the deque with ``popleft``, so none is lost."""
+    exit.
+
+    Each thread counts into its own dict (running totals, written only by that thread), so an event
+    is a dict update with no lock and no contention. The flusher copies each dict (one C call, so a
+    consistent snapshot under the GIL) and writes the difference from the last snapshot; a thread's
+    dict is dropped once the thread has ended and its last totals are written.
+    """
 
     def __init__(self, store: UsageStore) -> None:
         self.store = store
-        self._mu = threading.Lock()  # guards the meta and the flusher's start
+        self._mu = threading.Lock()  # guards the list of dicts, the meta and the flusher's start
         self._flush_mu = threading.Lock()
-        self._events: deque[Any] = deque()  # (cred, metric) keys, or ((cred, metric), n) when n != 1
+        self._local = threading.local()
+        self._counts: list[tuple[threading.Thread, dict[tuple[str, str], int]]] = []
+        self._written: dict[int, dict[tuple[str, str], int]] = {}  # id(dict) -> totals already written
         self._carry: dict[tuple[str, str], int] = {}  # counts a failed write keeps for the next one
         self._meta: dict[str, dict[str, Any]] = {}
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+
+    def mine(self) -> dict[tuple[str, str], int]:
+        """This thread's running totals (made and registered on its first event)."""
+        try:
+            d: dict[tuple[str, str], int] = self._local.d
+            return d
+        except AttributeError:
+            d = self._local.d = {}
+            with self._mu:
+                self._counts.append((threading.current_thread(), d))
+            self._start()
+            return d
 
     def add(self, cred: str, metric: str, n: int = 1) -> None:
         self.bump((cred, metric), n)
 
     def bump(self, key: tuple[str, str], n: int = 1) -> None:
         """Count ``n`` more of the ``(credential, metric)`` key: the request path's only cost."""
-        self._events.append(key if n == 1 else (key, n))
-        if self._thread is None:
-            self._start()
+        try:
+            d = self._local.d
+        except AttributeError:
+            d = self.mine()
+        d[key] = d.get(key, 0) + n
 
     def note(self, cred: str, fields: Mapping[str, Any]) -> None:
         with self._mu:
             self._meta[cred] = merge_meta(self._meta.get(cred, {}), fields)
-        if self._thread is None:
-            self._start()
+        self._start()
 
     def _start(self) -> None:
         with self._mu:
@@ -397,24 +416,33 @@ class Recorder:
         while not self._stop.wait(FLUSH_EVERY):
             self.flush()
 
-    def _drain(self) -> dict[tuple[str, str], int]:
+    def _collect(self) -> dict[tuple[str, str], int]:
         sums, self._carry = self._carry, {}
-        pop = self._events.popleft
-        while True:
-            try:
-                item = pop()
-            except IndexError:
-                return sums
-            if type(item[1]) is int:
-                key, n = item
-            else:
-                key, n = item, 1
-            sums[key] = sums.get(key, 0) + n
+        with self._mu:
+            entries = list(self._counts)
+        ended = []
+        for thread, d in entries:
+            alive = thread.is_alive()  # asked before the copy: an ended thread's copy is final
+            snap = d.copy()
+            done = self._written.get(id(d), {})
+            for k, v in snap.items():
+                delta = v - done.get(k, 0)
+                if delta:
+                    sums[k] = sums.get(k, 0) + delta
+            self._written[id(d)] = snap
+            if not alive:
+                ended.append(d)
+        if ended:
+            with self._mu:
+                self._counts = [(t, d) for t, d in self._counts if not any(d is e for e in ended)]
+            for d in ended:
+                self._written.pop(id(d), None)
+        return sums
 
     def flush(self, now: float | None = None) -> int:
         """Write what is pending; returns the number of events written (0 when the store failed)."""
         with self._flush_mu:
-            pending = self._drain()
+            pending = self._collect()
             with self._mu:
                 meta, self._meta = self._meta, {}
             if not pending and not meta:
@@ -435,7 +463,8 @@ class Recorder:
         """In a forked child: the parent's pending events are the parent's to write."""
         self._mu = threading.Lock()
         self._flush_mu = threading.Lock()
-        self._events, self._carry, self._meta, self._thread = deque(), {}, {}, None
+        self._local = threading.local()
+        self._counts, self._written, self._carry, self._meta, self._thread = [], {}, {}, {}, None
         self._stop = threading.Event()
 
 
@@ -514,9 +543,11 @@ class Tally:
         except KeyError:
             key = self._keys[(name, op)] = self._key_for(name, op)
         if key is not None:  # Recorder.bump, inlined: this runs on every cache hit
-            rec._events.append(key if n == 1 else (key, int(n)))
-            if rec._thread is None:
-                rec._start()
+            try:
+                d = rec._local.d
+            except AttributeError:
+                d = rec.mine()
+            d[key] = d.get(key, 0) + (n if type(n) is int else int(n))
 
     def _key_for(self, name: str, op: str) -> tuple[str, str] | None:
         event = _CACHE_EVENTS.get(name)
