@@ -237,3 +237,27 @@ def test_recorder_counts_exactly_while_threads_come_and_go_and_the_flusher_runs(
     today = store.read("c", time.time()).days[day_of(time.time())]
     assert today == {"hit:search": per_thread * waves * width, "miss:items": 3 * 20 * waves * width}
     assert rec._counts == []  # every ended thread's totals written, its dict dropped
+
+
+def test_spapi_calls_and_their_token_are_recorded_per_operation(fresh_sandbox: Any, tmp_path: Path) -> None:
+    from amzauth.engine import SQLiteStore as TokenSQLite
+    from amzauth.spapi import SPAPIClient
+    from tests.spapi._support import make_profile
+    from tests.spapi.test_client import CB, NA_REFRESH
+
+    prof = make_profile(fresh_sandbox.url, CB, refresh_token=NA_REFRESH)
+    fresh_sandbox.clear_requests()
+    with SPAPIClient(prof, store=TokenSQLite(tmp_path / "tokens.sqlite3")) as sp:
+        sp.marketplace_participations()
+        sp.get_catalog_item("B0SBXUS001")
+        sp.get_catalog_item("B0SBXUS001")
+        store = usage_store_beside(sp.manager.store)
+        plan = sp.plan
+    today = build_report(store.read(usage_key(plan), time.time()), "", time.time()).today
+    api = [r for r in fresh_sandbox.requests() if r["path"] != "/auth/o2/token"]
+    assert total(today, "req:") == len(api) == 3
+    assert by_part(today, "req:") == {
+        "GET /sellers/v1/marketplaceParticipations:200": 1,
+        "GET /catalog/2022-04-01/items:200": 2,  # the ASIN is not part of the operation's name
+    }
+    assert by_part(today, "token:") == {"ok": 1}

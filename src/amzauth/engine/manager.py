@@ -28,7 +28,7 @@ from amzauth.core.tokens import Token
 from amzauth.engine.flow import ADVISORY_PAUSE, RefreshCore, State, drive_async, drive_sync
 from amzauth.engine.stores import MemoryStore, TokenStore, shared_sqlite_store
 from amzauth.engine.transport import as_token_transport
-from amzauth.engine.usage import UsageStore, tally_beside
+from amzauth.engine.usage import Tally, UsageStore, tally_beside
 from amzauth.errors import NetworkError, TokenError
 
 log = logging.getLogger("amzauth.engine")
@@ -140,6 +140,11 @@ class TokenManager:
     @property
     def store(self) -> TokenStore:
         return self._core.store
+
+    @property
+    def usage(self) -> Tally:
+        """This credential's usage record (token requests; the SP-API client adds its calls)."""
+        return self._core.usage
 
     @property
     def last_clock_skew(self) -> float | None:
