@@ -5,7 +5,9 @@ Run: ``python benchmarks/bench_usage.py`` (prints figures; nothing here asserts 
 Candidate and baseline run in interleaved blocks (on, off, off, on, ...) so drift on a shared
 machine hits both alike; each figure is the median over blocks of the mean time per call, and the
 ratio is on/off. The record's writes happen on its background thread (flushed every second), so
-the cost on the calling thread is a lock and a dict update per event.
+the cost on the calling thread is one dict update per event (each thread keeps its own totals).
+The baseline is ``usage=False``: the hooks still run but end at once (the no-op tally), which is
+what a user who turns the record off gets.
 """
 
 from __future__ import annotations
