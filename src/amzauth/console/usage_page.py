@@ -21,8 +21,8 @@ from starlette.concurrency import run_in_threadpool
 
 from amzauth.engine.usage import Point, UsageReport, downsample
 
-W, H = 640, 200  # the viewBox; the SVG scales to its container's width
-PAD_L, PAD_R, PAD_T, PAD_B = 44, 8, 14, 28
+W, H = 400, 170  # the viewBox (small, so its 12-13 px text stays readable on a 375 px screen)
+PAD_L, PAD_R, PAD_T, PAD_B = 40, 6, 14, 26
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ def bar_svg(
         f'<line x1="0" y1="0" x2="0" y2="6" stroke="currentColor" stroke-width="3"/></pattern></defs>',
         f'<line x1="{PAD_L}" y1="{PAD_T + inner_h}" x2="{W - PAD_R}" y2="{PAD_T + inner_h}" stroke="#555"/>',
         f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{PAD_L}" y2="{PAD_T + inner_h}" stroke="#555"/>',
-        f'<text x="{PAD_L - 4}" y="{PAD_T + inner_h}" text-anchor="end" font-size="12" fill="#222">0</text>',
-        f'<text x="{PAD_L - 4}" y="{PAD_T + 10}" text-anchor="end" font-size="12" fill="#222">'
+        f'<text x="{PAD_L - 4}" y="{PAD_T + inner_h}" text-anchor="end" font-size="13" fill="#222">0</text>',
+        f'<text x="{PAD_L - 4}" y="{PAD_T + 10}" text-anchor="end" font-size="13" fill="#222">'
         f"{escape(fmt(scale_top))}</text>",
     ]
     for i, v in enumerate(values):
@@ -89,9 +89,9 @@ def bar_svg(
             )
     if labels:
         y = H - 8
-        parts.append(f'<text x="{PAD_L}" y="{y}" font-size="12" fill="#222">{escape(labels[0])}</text>')
+        parts.append(f'<text x="{PAD_L}" y="{y}" font-size="13" fill="#222">{escape(labels[0])}</text>')
         parts.append(
-            f'<text x="{W - PAD_R}" y="{y}" text-anchor="end" font-size="12" fill="#222">'
+            f'<text x="{W - PAD_R}" y="{y}" text-anchor="end" font-size="13" fill="#222">'
             f"{escape(labels[-1])} UTC</text>"
         )
     parts.append("</svg>")
