@@ -261,3 +261,23 @@ def test_spapi_calls_and_their_token_are_recorded_per_operation(fresh_sandbox: A
         "GET /catalog/2022-04-01/items:200": 2,  # the ASIN is not part of the operation's name
     }
     assert by_part(today, "token:") == {"ok": 1}
+
+
+def test_a_broken_store_keeps_the_counts_and_warns_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from amzauth.engine.usage import Recorder
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    broken = SQLiteUsageStore(blocker / "usage.sqlite3")
+    rec = Recorder(broken)
+    rec.add("c", "hit:search", 2)
+    with caplog.at_level("WARNING", logger="amzauth.usage"):
+        assert rec.flush() == 0
+        rec.add("c", "hit:search", 1)
+        assert rec.flush() == 0
+    assert len([r for r in caplog.records if "failed" in r.getMessage()]) == 1
+    rec.store = good = MemoryUsageStore()  # the store is back: nothing counted meanwhile is lost
+    assert rec.flush() == 3
+    assert good.read("c", time.time()).days[day_of(time.time())] == {"hit:search": 3}

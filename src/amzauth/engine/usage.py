@@ -51,7 +51,6 @@ KEEP_MINUTES: Final = 24 * 3600  # per-minute rows kept this long
 KEEP_DAYS: Final = 30  # per-day rows kept for this many days (today included)
 FLUSH_EVERY: Final = 1.0  # seconds between background flushes
 PRUNE_EVERY: Final = 60.0  # seconds between prunes of old rows (per process and store)
-META_KEYS: Final = ("profile", "api", "daily", "rate", "burst", "last_429", "last_429_retry_after")
 KINDS: Final[Mapping[str, str]] = {
     "searchItems": "search",
     "getItems": "items",
@@ -375,6 +374,7 @@ class Recorder:
         self._meta: dict[str, dict[str, Any]] = {}
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._failing = False
 
     def mine(self) -> dict[tuple[str, str], int]:
         """This thread's running totals (made and registered on its first event)."""
@@ -451,12 +451,15 @@ class Recorder:
             try:
                 self.store.add(rows, meta, time.time() if now is None else now)
             except Exception as exc:  # a broken store must not break a caller; keep the counts for later
-                log.warning("usage record: %s store failed (%s); will retry", self.store.name, exc)
+                if not self._failing:  # one warning per outage, not one a second
+                    log.warning("usage record: %s store failed (%s); will retry", self.store.name, exc)
+                self._failing = True
                 self._carry = pending
                 with self._mu:
                     for c, f in meta.items():
                         self._meta[c] = merge_meta(f, self._meta.get(c, {}))
                 return 0
+            self._failing = False
             return sum(pending.values())
 
     def _forget(self) -> None:
