@@ -21,6 +21,7 @@ from amzauth.cli import (
     cmd_site,
     cmd_spapi,
     cmd_token,
+    cmd_usage,
 )
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ for _mod in (
     cmd_console,
     cmd_spapi,
     cmd_site,
+    cmd_usage,
 ):
     _mod.register(app)
 

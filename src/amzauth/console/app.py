@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
+from amzauth.console import usage_page
 from amzauth.console.profiles_file import EditConflict, ProfilesFile
 from amzauth.console.reports import Reports, default_path
 from amzauth.console.routes import ROUTERS
@@ -131,6 +132,8 @@ def create_app(
     @app.exception_handler(EditConflict)
     async def edit_conflict(request: Request, exc: EditConflict) -> Response:
         return await http_error(request, HTTPException(409, CHANGED_ELSEWHERE))
+
+    app.include_router(usage_page.router(render))  # /profiles/{name}/usage (and /metrics when enabled)
 
     # The routes are registered on the app itself (not as included routers), so they carry the
     # app's CSRF dependency and ``app.routes`` lists every one of them.

@@ -54,6 +54,7 @@ from amzauth.creators.limiter import (
 from amzauth.creators.store import ResultStore, store_for
 from amzauth.engine import AmazonAuth, TokenManager, manager_for_profile
 from amzauth.engine.transport import tls_context
+from amzauth.engine.usage import UsageStore, tally_beside
 
 if TYPE_CHECKING:  # the result models (and pydantic) load on the first call, not with the client
     from amzauth.creators.models import BrowseNodesResult, ItemsResult, SearchResult, VariationsResult
@@ -240,6 +241,7 @@ class _Base:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Any] | None = None,
         rand: Callable[[], float] = random.random,
+        usage: bool | UsageStore | None = None,
     ) -> None:
         """Give a :class:`Profile` (``load_profile``), a :class:`Plan`, or no source and the keywords
         ``client_id``, ``client_secret``, ``version`` (the credential version, e.g. "3.1"),
@@ -339,6 +341,11 @@ class _Base:
             clock=clock,
             rand=rand,
         )
+        # The usage record, beside the limiter's store (usage=False: off; AMZAUTH_USAGE=off too).
+        self.core.stats.sink = tally_beside(result_store, plan, usage)
+        self.core.stats.sink.note(
+            profile=plan.profile, api="creators", daily=spec.daily, rate=spec.rate, burst=spec.burst
+        )
         self._auth = AmazonAuth(manager)
         self._transport = transport
         self._verify = tls_context()  # shared; its CA bundle loads on the first HTTPS handshake only
@@ -434,7 +441,7 @@ class _Base:
             return None
         hit = core.memory.get(call.key)
         if hit is not None and core.clock() < hit[0]:
-            core.stats.hit()
+            core.stats.hit(call.operation)
             return hit[2]
         return None
 
@@ -507,6 +514,7 @@ class CreatorsClient(_Base):
 
     def close(self) -> None:
         self._http.close()
+        self.core.stats.sink.flush()
 
     def _run(self, flow: Flow[Any]) -> Any:
         try:
@@ -607,6 +615,7 @@ class AsyncCreatorsClient(_Base):
         await self.aclose()
 
     async def aclose(self) -> None:
+        self.core.stats.sink.flush()
         if self._http is not None:
             await self._http.aclose()
             self._http = None

@@ -39,6 +39,7 @@ from amzauth.creators.store import CacheEntry, MemoryFront, MemoryResultStore, R
 from amzauth.creators.wire import ApiRequest, chunks, item_key
 from amzauth.engine.transport import RawResponse as RawResponse
 from amzauth.engine.transport import network_error
+from amzauth.engine.usage import OFF, Tally
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
 
 log = logging.getLogger("amzauth.creators")
@@ -59,6 +60,7 @@ JITTER_CAP: Final = 0.02  # at most this much random delay added to a limiter wa
 # a retired ASIN does not spend a request of Amazon's small quota on it at every view.
 NEGATIVE_CODES: Final = frozenset({"ItemNotAccessible", "InvalidParameterValue"})
 NEGATIVE_TTL: Final = 900.0  # 15 min at most (never longer than the items TTL)
+ITEMS: Final = "getItems"  # the operation fetch_items counts its cache outcomes under
 
 
 # -- effects (Send, Sleep, Wait, TryLock, Unlock come from amzauth.core.effects) --------------------
@@ -114,18 +116,23 @@ class Stats:
     throttled: int = 0
     waited: float = 0.0
     _mu: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    sink: Tally = field(default=OFF, repr=False, compare=False)  # the credential's usage record
 
-    def add(self, name: str, n: float = 1) -> None:
+    def add(self, name: str, n: float = 1, op: str = "") -> None:
         with self._mu:
             setattr(self, name, getattr(self, name) + n)
+        self.sink.count(name, n, op)
 
-    def hit(self) -> None:
-        """``add("memory_hits")`` for the hottest path, without the name lookups."""
+    def hit(self, op: str = "") -> None:
+        """``add("memory_hits", op=op)`` for the hottest path, without the name lookups."""
         with self._mu:
             self.memory_hits += 1
+        self.sink.count("memory_hits", 1, op)
 
     def as_dict(self) -> dict[str, float]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__ if not k.startswith("_")}
+        return {
+            k: getattr(self, k) for k in self.__dataclass_fields__ if not k.startswith("_") and k != "sink"
+        }
 
 
 # Failures for which a stale copy is better than an error: Amazon throttled or is unavailable.
@@ -311,10 +318,14 @@ def call(
         else:
             out = parse(resp)
             if not isinstance(out, CreatorsError):
+                core.stats.sink.answered(request.operation, resp.status)
                 return out
             err = out
+        core.stats.sink.answered(
+            request.operation, getattr(err, "status", None), err.code, getattr(err, "retry_after", None)
+        )
         if isinstance(err, Throttled):
-            core.stats.add("throttled")
+            core.stats.add("throttled", op=request.operation)
             yield Penalize(max(err.retry_after or 0.0, core.shared_spec.interval))
         if has_stale and serve_stale_on(err):
             raise err
@@ -327,7 +338,7 @@ def call(
             )
         if delay is None:
             raise err
-        core.stats.add("retries")
+        core.stats.add("retries", op=request.operation)
         log.info("creators %s: %s, retrying in %.2f s", request.operation, err.code, delay)
         yield Sleep(delay)
         spent += delay
@@ -368,19 +379,20 @@ def fetch_one(
     use_cache: bool = True,
 ) -> Flow[M]:
     use_cache = use_cache and core.cache
+    op = request.operation
     if not use_cache:
-        core.stats.add("misses")
+        core.stats.add("misses", op=op)
         result: M = yield from call(core, request, parse, has_stale=False)
         return result
     now = core.clock()
     hit = core.memory.get(key)
     if hit is not None and now < hit[0]:
-        core.stats.add("memory_hits")
+        core.stats.add("memory_hits", op=op)
         value: M = hit[2]
         return value
     stale: M | None = hit[2] if hit is not None and now < hit[1] else None
     entries: dict[str, CacheEntry] = yield Load((key,))
-    found = yield from _take_entry(core, key, model, entries.get(key), now, ttl)
+    found = yield from _take_entry(core, key, model, entries.get(key), now, ttl, op)
     if found is not None:
         return found
     if stale is None:
@@ -390,26 +402,26 @@ def fetch_one(
         now = core.clock()
         hit = core.memory.get(key)
         if hit is not None and now < hit[0]:  # another thread or task fetched it meanwhile
-            core.stats.add("memory_hits")
+            core.stats.add("memory_hits", op=op)
             value = hit[2]
             return value
         owner, entries = yield from _shared_lock(core, "one:" + key, (key,), ttl)
         if owner is None and entries:  # another process fetched it meanwhile
-            found = yield from _take_entry(core, key, model, entries.get(key), core.clock(), ttl)
+            found = yield from _take_entry(core, key, model, entries.get(key), core.clock(), ttl, op)
             if found is not None:
                 return found
         try:
             if owner is not None:
                 entries = yield Load((key,))  # re-check under the lock
-                found = yield from _take_entry(core, key, model, entries.get(key), core.clock(), ttl)
+                found = yield from _take_entry(core, key, model, entries.get(key), core.clock(), ttl, op)
                 if found is not None:
                     return found
-            core.stats.add("misses")
+            core.stats.add("misses", op=op)
             try:
                 result = yield from call(core, request, parse, has_stale=stale is not None)
             except AmzAuthError as exc:
                 if stale is not None and serve_stale_on(exc):
-                    core.stats.add("stale_served")
+                    core.stats.add("stale_served", op=op)
                     log.warning("creators %s: %s; serving a stale cached copy", request.operation, exc.code)
                     return mark(stale, cached=True, stale=True)
                 raise
@@ -427,7 +439,7 @@ def fetch_one(
 
 
 def _take_entry(
-    core: Core, key: str, model: type[M], entry: CacheEntry | None, now: float, ttl: float
+    core: Core, key: str, model: type[M], entry: CacheEntry | None, now: float, ttl: float, op: str = ""
 ) -> Flow[M | None]:
     """A fresh stored entry as a model (and into memory), else None."""
     if core.state(entry, now, ttl) != "fresh":
@@ -436,7 +448,7 @@ def _take_entry(
     value = core.decode(model, entry)
     if value is None:
         return None
-    core.stats.add("store_hits")
+    core.stats.add("store_hits", op=op)
     core.remember(key, entry, ttl, value)
     return value
     yield  # a generator, so callers can ``yield from`` it like every other step
@@ -487,7 +499,7 @@ def fetch_items(
             hit = core.memory.get(keys[a])
             if hit is not None and now < hit[0]:
                 found[a] = hit[2]
-                core.stats.add("memory_hits")
+                core.stats.add("memory_hits", op=ITEMS)
             elif hit is not None and now < hit[1]:
                 stale[a] = hit[2]
         rest = [a for a in asins if a not in found]
@@ -518,7 +530,7 @@ def fetch_items(
                 todo = [a for a in batch if a not in found]
             try:
                 if todo:
-                    core.stats.add("misses", len(todo))
+                    core.stats.add("misses", len(todo), op=ITEMS)
                     has_stale = any(a in stale for a in todo)
                     try:
                         items, errs = yield from call(
@@ -531,7 +543,7 @@ def fetch_items(
                         for a in todo:
                             if a in stale:
                                 found[a] = mark(stale[a], cached=True, stale=True)
-                                core.stats.add("stale_served")
+                                core.stats.add("stale_served", op=ITEMS)
                             else:
                                 errors[a] = ItemError(asin=a, code=exc.code, message=str(exc))
                     else:
@@ -588,7 +600,7 @@ def _known_errors(
         hit = core.memory.get(ekeys[a])
         if hit is not None and now < hit[0]:
             errors[a] = hit[2]
-            core.stats.add("memory_hits")
+            core.stats.add("memory_hits", op=ITEMS)
         else:
             rest.append(a)
     if not rest:
@@ -601,7 +613,7 @@ def _known_errors(
         err = core.decode(ItemError, e)
         if err is not None:
             errors[a] = err
-            core.stats.add("store_hits")
+            core.stats.add("store_hits", op=ITEMS)
             core.remember(ekeys[a], e, nttl, err)
 
 
@@ -629,7 +641,7 @@ def _sort_entries(
             continue
         if state == "fresh":
             found[a] = item
-            core.stats.add("store_hits")
+            core.stats.add("store_hits", op=ITEMS)
             core.remember(keys[a], e, ttl, item)
         else:
             stale.setdefault(a, item)

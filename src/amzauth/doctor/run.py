@@ -26,6 +26,7 @@ from amzauth.core.diagnose import Choice, Evidence, choose, evidence_for, name_s
 from amzauth.core.inspect import Finding, classify_secret, inspect_profile
 from amzauth.core.plan import Plan, build_plan, sandbox_url
 from amzauth.core.tokens import Token, parse_retry_after
+from amzauth.creators.usage import doctor_fields
 from amzauth.engine.transport import tls_context
 
 SCHEMA: Final = "amzauth.doctor/1"
@@ -333,6 +334,8 @@ class _Run:
             w["summary"] = f"This machine's clock differs from Amazon's by about {round(skew)} s."
             self.warnings.append(w)
         self.fields["latency_ms"] = round((self.now() - self.started) * 1000, 1)
+        # today's quota and the last 429, so a throttling diagnosis says quota or burst
+        self.fields.update(doctor_fields(self.prof, diagnosis, self.fields.get("api_status")))
         while len(self.steps) < 3:
             why = "not run: offline" if self.offline else "not run: an earlier step failed"
             self.step(("config", "token", "api")[len(self.steps)], False, why, skipped=True)

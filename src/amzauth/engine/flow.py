@@ -31,6 +31,7 @@ from amzauth.core.tokens import (
 )
 from amzauth.engine.stores import LEASES, NegativeEntry, TokenStore, lock_owner
 from amzauth.engine.transport import RawResponse, TokenTransport
+from amzauth.engine.usage import OFF, Tally
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
 
 log = logging.getLogger("amzauth.engine")
@@ -110,6 +111,7 @@ class RefreshCore:
         # The last mandatory refresh failure (monotonic time, error), shared with callers who waited for it.
         self.failure: tuple[float, TokenError | NetworkError] | None = None
         self._rejected: deque[str] = deque(maxlen=16)
+        self.usage: Tally = OFF  # the credential's usage record (TokenManager sets it)
 
     # ---- pure decisions -----------------------------------------------------------------------
     def windows(self, token: Token) -> tuple[float, float]:
@@ -269,6 +271,7 @@ class RefreshCore:
         try:
             token = yield from self.fetch(self.policy.attempts if mode == "mandatory" else 1)
         except (TokenError, NetworkError) as exc:
+            self.usage.token(exc.code)
             if mode == "mandatory":
                 self.failure = (time.monotonic(), exc)
             ttl = negative_ttl(exc)
@@ -278,6 +281,7 @@ class RefreshCore:
                 self.negative = entry
                 yield StoreCall("save_negative", (self.key, entry, now))
             raise
+        self.usage.token(None)
         self.negative = None
         self.failure = None
         yield StoreCall("save", (self.key, token, self.clock()))

@@ -28,6 +28,7 @@ from amzauth.core.tokens import Token
 from amzauth.engine.flow import ADVISORY_PAUSE, RefreshCore, State, drive_async, drive_sync
 from amzauth.engine.stores import LEASE, MemoryTokenStore, TokenStore, shared_sqlite_store
 from amzauth.engine.transport import as_token_transport
+from amzauth.engine.usage import Tally, UsageStore, tally_beside
 from amzauth.errors import NetworkError, TokenError
 
 log = logging.getLogger("amzauth.engine")
@@ -66,6 +67,7 @@ class TokenManager:
         transport: object | None = None,
         lock_ttl: float | None = None,
         poll_interval: float = 0.02,
+        usage: bool | UsageStore | None = None,
     ) -> None:
         for name, value in (
             ("advisory", advisory),
@@ -115,6 +117,7 @@ class TokenManager:
             poll_interval=poll_interval,
             key=self.key,
         )
+        self._core.usage = tally_beside(store, plan, usage)  # token requests in the usage record
         self._clock = clock
         self._sleep = sleep
         self._asleep: Callable[[float], Any] = asleep or (asyncio.sleep if sleep is time.sleep else sleep)
@@ -137,6 +140,11 @@ class TokenManager:
     @property
     def store(self) -> TokenStore:
         return self._core.store
+
+    @property
+    def usage(self) -> Tally:
+        """This credential's usage record (token requests; the SP-API client adds its calls)."""
+        return self._core.usage
 
     @property
     def last_clock_skew(self) -> float | None:

@@ -76,6 +76,11 @@ DEFAULT_TIMEOUT: Final = 15.0
 EXPIRY_WARNING_DAYS: Final = 30
 
 
+def usage_operation(method: str, path: str) -> str:
+    """The usage record's operation name: method and the path's first three segments (ids dropped)."""
+    return f"{method} " + "/".join(path.split("?", 1)[0].split("/")[:4])
+
+
 def grantless_plan(source: Profile | Plan, scope: str) -> Plan:
     """The plan for grantless tokens of ``scope`` (client_credentials; cached under its own key)."""
     if scope not in GRANTLESS_SCOPES:
@@ -392,10 +397,18 @@ class _Base:
                         answer, req.url, self.timeout, what="SP-API call", cls=SPAPINetworkError
                     )
                 r = cast(httpx.Response, answer)  # the shells answer every request
-                return parse_api_response(
+                doc = parse_api_response(
                     r.status_code, r.headers, r.content, method=req.method, path=req.path
                 )
+                self.manager.usage.answered(usage_operation(req.method, req.path), r.status_code)
+                return doc
             except (SPAPIError, NetworkError) as exc:
+                self.manager.usage.answered(
+                    usage_operation(req.method, req.path),
+                    getattr(exc, "status", None),
+                    exc.code,
+                    getattr(exc, "retry_after", None),
+                )
                 self._noted(exc, req)
                 delay = retry_delay(
                     exc,
@@ -637,6 +650,7 @@ class SPAPIClient(_Base):
 
     def close(self) -> None:
         self._http.close()
+        self.manager.usage.flush()
 
     def _run(self, call: _Call[Any]) -> dict[str, Any]:
         sleep = self._sleep or time.sleep
@@ -680,6 +694,7 @@ class AsyncSPAPIClient(_Base):
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        self.manager.usage.flush()
 
     async def _run(self, call: _Call[Any]) -> dict[str, Any]:
         sleep = self._sleep or asyncio.sleep
