@@ -27,7 +27,8 @@ from amzauth.core.inspect import Finding, classify_secret, inspect_profile
 from amzauth.core.plan import Plan, build_plan, sandbox_url
 from amzauth.core.tokens import Token, parse_retry_after
 from amzauth.creators.usage import doctor_fields
-from amzauth.engine.transport import tls_context
+from amzauth.engine.transport import network_error, tls_context
+from amzauth.errors import NetworkError
 
 SCHEMA: Final = "amzauth.doctor/1"
 SKEW_WARN: Final = 60.0
@@ -514,15 +515,15 @@ def _call_api(client: httpx.Client, plan: Plan, access_token: str) -> _ApiResult
         req = client.build_request("GET", url, headers={name: value})
     try:
         resp = client.send(req)
-    except httpx.TimeoutException as exc:
-        return _ApiResult(
-            url, None, detail=f"API call to {url} timed out ({type(exc).__name__})", network_kind="timeout"
-        )
-    except httpx.HTTPError as exc:
-        return _ApiResult(
-            url, None, detail=f"cannot reach {url} ({type(exc).__name__})", network_kind="unreachable"
-        )
+    except httpx.HTTPError as exc:  # the one network classifier, as for every other call
+        err: NetworkError = network_error(exc, url, _timeout_of(client), what="API call")
+        return _ApiResult(url, None, detail=str(err), network_kind=err.kind)
     return _parse_api(url, resp)
+
+
+def _timeout_of(client: httpx.Client) -> float:
+    t = client.timeout.read if client.timeout.read is not None else client.timeout.connect
+    return float(t) if t is not None else 0.0
 
 
 def _parse_api(url: str, resp: httpx.Response) -> _ApiResult:
