@@ -25,10 +25,11 @@ from starlette.routing import Route
 
 from amzauth.creators.errors import InvalidInput
 from amzauth.creators.wire import SORT_BY
-from amzauth.site.blocks import Block, Box, ImageLink, ProductList, Table, TextLink
+from amzauth.site.blocks import Block, Box, Category, ImageLink, ProductList, Table, TextLink
 from amzauth.site.data import Found
 from amzauth.site.kit import SiteKit
 from amzauth.site.urls import parse_asin
+from amzauth.site.visitors import VisitorLimiter, client_key
 
 __all__ = ["app", "create_app"]
 
@@ -149,22 +150,74 @@ def create_app(kit: SiteKit) -> Starlette:
         return HTMLResponse(str((await _render(kit, [block], False))[0]))
 
     async def search(request: Request) -> Response:
-        as_json = request.query_params.get("format") == "json"
+        fmt = request.query_params.get("format")
+        as_json = fmt == "json"
+        if not as_json and fmt != "fragment" and not (request.query_params.get("q") or "").strip():
+            return HTMLResponse(str(kit.render_search_page("", None)))  # the form alone
         try:
             q, page, category, sort = _search_input(request)
         except InvalidInput as exc:
-            return _bad(exc, as_json)
+            if as_json or fmt == "fragment":
+                return _bad(exc, as_json)
+            raw = (request.query_params.get("q") or "")[:200]
+            html = kit.render_search_page(raw, None, error=str(exc))
+            return HTMLResponse(str(html), status_code=400)
         block = ProductList.of(keywords=q, search_index=category, sort=sort, count=10)
-        views, more, pending, total, cached = await run_in_threadpool(kit.search_page, block, page)
-        pages = min(MAX_PAGES, math.ceil(total / 10)) if total else (1 if views else 0)
+        outcome = await run_in_threadpool(kit.search_page, block, page)
+        total = outcome.total
+        pages = min(MAX_PAGES, math.ceil(total / 10)) if total else (1 if outcome.views else 0)
+        headers = {"X-Amzauth-Search": outcome.state}
         if as_json:
             return JSONResponse(
-                {"items": [v.as_json() for v in views], "page": page, "pages": pages, "cached": cached}
+                {
+                    "items": [v.as_json() for v in outcome.views],
+                    "page": page,
+                    "pages": pages,
+                    "cached": outcome.cached,
+                },
+                headers=headers,
             )
-        html = kit.render_search_page(
-            q, views, more, pending, page=page, pages=pages, category=category, sort=sort
-        )
-        return HTMLResponse(str(html))
+        if fmt == "fragment":
+            html = kit.render_search_fragment(
+                q, outcome, page=page, pages=pages, styles=styles_wanted(request)
+            )
+            return HTMLResponse(str(html), headers=headers)
+        html = kit.render_search_page(q, outcome, page=page, pages=pages, category=category, sort=sort)
+        return HTMLResponse(str(html), headers=headers)
+
+    async def category(request: Request) -> Response:
+        as_json = request.query_params.get("format") == "json"
+        fragment = request.query_params.get("format") == "fragment"
+        try:
+            block = Category.of(request.path_params["node_id"], **_opts(request, "count", "fields", "theme"))
+        except InvalidInput as exc:
+            if as_json or fragment:
+                return _bad(exc, as_json)
+            return HTMLResponse(
+                str(kit.render_notice_page(str(exc), kit.fmt.text("categories"))), status_code=400
+            )
+        if fragment:
+            html = (await run_in_threadpool(kit.render_many, [block], styles=styles_wanted(request)))[0]
+            return HTMLResponse(str(html))
+        page, node, state = await run_in_threadpool(kit.render_category_page, block)
+        if as_json:
+            listing = await run_in_threadpool(
+                kit.search_views, ProductList(browse_node=block.node), block.count or 10
+            )
+            return JSONResponse(
+                {
+                    "id": block.node,
+                    "name": node.name if node is not None else None,
+                    "ancestors": [{"id": a.id, "name": a.name} for a in reversed(node.ancestors)]
+                    if node
+                    else [],
+                    "children": [{"id": c.id, "name": c.name} for c in node.children] if node else [],
+                    "items": [v.as_json() for v in listing.views],
+                    "state": state,
+                }
+            )
+        status = 404 if node is None and state == "ok" else 200
+        return HTMLResponse(str(page), status_code=status)
 
     async def embed(request: Request) -> Response:
         return Response(
@@ -184,10 +237,12 @@ def create_app(kit: SiteKit) -> Starlette:
         Route("/table", table),
         Route("/link/{asin}", link),
         Route("/search", search),
+        Route("/category/{node_id}", category),
         Route("/embed.js", embed),
         Route("/styles.css", styles),
     ]
     app = Starlette(routes=routes)
+    app.add_middleware(VisitorLimits, kit=kit)
     if kit.settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
@@ -217,6 +272,52 @@ def _search_input(request: Request) -> tuple[str, int, str | None, str | None]:
     if sort is not None and sort not in SORT_BY:
         raise InvalidInput("sort", f"sort must be one of {', '.join(sorted(SORT_BY))}")
     return q, page, category, sort
+
+
+UNLIMITED: Final = frozenset({"/", "/embed.js", "/styles.css"})
+
+
+class VisitorLimits:
+    """ASGI middleware: each visitor's requests to the data routes pass a token bucket (429 past it)."""
+
+    def __init__(self, app: Any, kit: SiteKit) -> None:
+        self.app = app
+        self.kit = kit
+        s = kit.settings
+        self.limiter = VisitorLimiter(s.visitor_rate, s.visitor_burst)
+        self.header = s.visitor_header
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self.limiter.rate <= 0 or _route_path(scope) in UNLIMITED:
+            await self.app(scope, receive, send)
+            return
+        headers = None
+        if self.header:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        peer = scope.get("client")
+        wait = self.limiter.take(client_key(headers, peer[0] if peer else None, self.header))
+        if wait <= 0:
+            await self.app(scope, receive, send)
+            return
+        retry = str(max(1, math.ceil(wait)))
+        message = self.kit.fmt.text("too_many")
+        response: Response
+        if b"format=json" in scope.get("query_string", b""):
+            response = JSONResponse(
+                {"error": "too_many_requests", "message": message, "retry_after": int(retry)},
+                status_code=429,
+                headers={"Retry-After": retry},
+            )
+        else:
+            html = self.kit.render_notice_page(message, "429")
+            response = HTMLResponse(str(html), status_code=429, headers={"Retry-After": retry})
+        await response(scope, receive, send)
+
+
+def _route_path(scope: Any) -> str:
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 class _LazyApp:

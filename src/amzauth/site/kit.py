@@ -32,6 +32,7 @@ from amzauth.site.blocks import (
     TABLE_ROWS,
     Block,
     Box,
+    Category,
     ImageLink,
     ProductList,
     ProductView,
@@ -41,12 +42,19 @@ from amzauth.site.blocks import (
     product_view,
     table_winners,
 )
-from amzauth.site.data import Found, ProductData
+from amzauth.site.data import BUSY, FAILED, OK, PENDING, Found, ProductData
 from amzauth.site.fmt import Formatter, locale_for
 from amzauth.site.settings import SiteSettings
 from amzauth.site.urls import search_url, tagged_url
 
-__all__ = ["Page", "SiteKit", "current_page"]
+__all__ = ["SEARCH_INDEXES", "Page", "SearchOutcome", "SiteKit", "current_page"]
+
+# The search indexes the search form offers (any other index name is accepted in the URL).
+SEARCH_INDEXES = (
+    "All", "Apparel", "Automotive", "Baby", "Beauty", "Books", "Electronics", "GroceryAndGourmetFood",
+    "HealthPersonalCare", "HomeAndKitchen", "KindleStore", "Music", "OfficeProducts", "PetSupplies",
+    "SportsAndOutdoors", "ToolsAndHomeImprovement", "ToysAndGames", "VideoGames",
+)  # fmt: skip
 
 MEMO_SIZE = 4096
 
@@ -65,6 +73,7 @@ class SearchOutcome:
     total: int
     cached: bool
     failed: bool = False  # Amazon could not answer (the list shows only its "more" link)
+    state: str = OK  # ok, pending, busy ("try again shortly") or failed
 
 
 @dataclass
@@ -272,7 +281,7 @@ class SiteKit:
 
     def render_cached(self, blocks: Sequence[Block], *, styles: bool = True) -> list[Markup] | None:
         """Render only if every item is fresh in the cache (no waiting at all), else None."""
-        if any(isinstance(b, ProductList) and b.is_search for b in blocks):
+        if any(isinstance(b, Category) or (isinstance(b, ProductList) and b.is_search) for b in blocks):
             return None
         return self._render(blocks, env=None, styles=styles, wait=False)
 
@@ -300,7 +309,7 @@ class SiteKit:
             style = Markup("")
         return out
 
-    def _common(self, b: Box | ProductList | Table, style: Markup) -> dict[str, Any]:
+    def _common(self, b: Box | ProductList | Table | Category, style: Markup) -> dict[str, Any]:
         return {
             "styles": style,
             "theme": b.theme or self.settings.theme,
@@ -312,6 +321,8 @@ class SiteKit:
 
     def _render_block(self, env: Environment, b: Block, found: Found, style: Markup) -> Markup:
         """A block's HTML, from the render memo when its items and their freshness are unchanged."""
+        if isinstance(b, Category):
+            return self._render_category(env, b, style)
         if isinstance(b, ProductList) and b.is_search:
             return self._render_fresh(env, b, found, style)
         now = self.clock()
@@ -369,48 +380,142 @@ class SiteKit:
             opts["sort_by"] = b.sort
         if b.browse_node:
             opts["browse_node_id"] = b.browse_node
-        result, pending = self.data.search(keywords=b.keywords, **opts)
+        result, state = self.data.search_state(keywords=b.keywords, **opts)
         more = search_url(self.marketplace, b.keywords or "", self.partner_tag, b.search_index)
         if result is None:
-            return SearchOutcome([], more, pending, 0, False, failed=not pending)
+            return SearchOutcome([], more, state == PENDING, 0, False, failed=state != PENDING, state=state)
         views = [self.view(i.asin, i) for i in result.items[:count]]
         return SearchOutcome(views, result.search_url or more, False, result.total, result.cached)
 
-    def search_page(self, b: ProductList, page: int) -> tuple[list[ProductView], str, bool, int, bool]:
-        o = self.search_views(b, 10, page)
-        return o.views, o.more_url, o.pending, o.total, o.cached
+    def search_page(self, b: ProductList, page: int) -> SearchOutcome:
+        """One results page (10 products) of a search, through the shared cache and limiter."""
+        return self.search_views(b, 10, page)
 
     def render_search_page(
         self,
         q: str,
-        views: Sequence[ProductView],
-        more_url: str,
-        pending: bool,
+        outcome: SearchOutcome | None,
         *,
-        page: int,
-        pages: int,
-        category: str | None,
-        sort: str | None,
+        page: int = 1,
+        pages: int = 0,
+        category: str | None = None,
+        sort: str | None = None,
+        error: str | None = None,
     ) -> Markup:
-        """A whole results page: the search form, the results as a list block, shareable page links."""
-        ctx = self._common(
-            ProductList(keywords=q), Markup(self.env.get_template("amzauth/styles.html").render())
-        )
-        ctx.update(
-            products=views,
-            fields=self.settings.fields,
-            more_url=more_url,
-            more_text=self.fmt.text("more"),
-            empty=self.fmt.text("no_results") if not pending else None,
-            pending=pending,
-        )
-        listing = Markup(self.env.get_template("amzauth/list.html").render(ctx))
+        """A whole results page: the search form, the results as a list block, shareable page links.
+
+        ``outcome`` None shows only the form (no keywords yet, or ``error`` naming what to fix).
+        """
+        listing = Markup("")
+        notice = error
+        if outcome is not None:
+            ctx = self._common(ProductList(keywords=q), Markup(""))
+            empty = None
+            if outcome.state == OK and not outcome.views:
+                empty = self.fmt.text("no_results_for", q=q)
+            elif outcome.state == BUSY:
+                notice = self.fmt.text("busy")
+            elif outcome.state == FAILED:
+                notice = self.fmt.text("failed")
+            ctx.update(
+                products=outcome.views,
+                fields=self.settings.fields,
+                more_url=outcome.more_url,
+                more_text=self.fmt.text("more"),
+                empty=empty,
+                pending=outcome.pending,
+            )
+            listing = Markup(self.env.get_template("amzauth/list.html").render(ctx))
+        indexes = list(SEARCH_INDEXES)
+        if category and category not in indexes:
+            indexes.append(category)
         return Markup(
             self.env.get_template("amzauth/search_page.html").render(
                 q=q, listing=listing, page=page, pages=pages, category=category, sort=sort,
-                sorts=sorted(SORT_BY), lang=self.fmt.locale.split("_")[0],
+                sorts=sorted(SORT_BY), indexes=indexes, notice=notice, error=error is not None,
+                styles=Markup(self.env.get_template("amzauth/styles.html").render()),
+                t=self.fmt.text, lang=self.fmt.locale.split("_")[0], theme=self.settings.theme,
             )
         )  # fmt: skip
+
+    def render_search_fragment(
+        self, q: str, outcome: SearchOutcome, *, page: int, pages: int, styles: bool = True
+    ) -> Markup:
+        """One results page as a fragment (the embed's search box): the list block and its state."""
+        ctx = self._common(
+            ProductList(keywords=q),
+            Markup(self.env.get_template("amzauth/styles.html").render()) if styles else Markup(""),
+        )
+        ctx.update(
+            products=outcome.views,
+            fields=self.settings.fields,
+            more_url=outcome.more_url,
+            more_text=self.fmt.text("more"),
+            empty=self.fmt.text("no_results_for", q=q) if outcome.state == OK else None,
+            pending=outcome.pending,
+        )
+        notice = {BUSY: self.fmt.text("busy"), FAILED: self.fmt.text("failed")}.get(outcome.state)
+        listing = self.env.get_template("amzauth/list.html").render(ctx)
+        head = f'<p class="amz-notice" role="status">{escape(notice)}</p>' if notice else ""
+        return Markup(
+            f'<div class="amz-search-results" data-page="{page}" data-pages="{pages}" '
+            f'data-state="{escape(outcome.state)}">{head}{listing}</div>'
+        )
+
+    def render_notice_page(self, message: str, title: str) -> Markup:
+        """A plain polite page (too many requests, bad address): never a traceback."""
+        return Markup(
+            self.env.get_template("amzauth/notice_page.html").render(
+                message=message, title=title, lang=self.fmt.locale.split("_")[0], t=self.fmt.text
+            )
+        )
+
+    # -- categories ------------------------------------------------------------------------------------
+    def category(self, node: str | int, **options: Any) -> Markup:
+        """The category block (name, breadcrumbs, child categories, products) for a browse node."""
+        return self.block(Category.of(node, **options))
+
+    def category_data(self, b: Category) -> tuple[Any, str]:
+        """(the BrowseNode or None, state) for a category block."""
+        result, state = self.data.browse_node(b.node)
+        if result is None:
+            return None, state
+        node = next((n for n in result.nodes if n.id == b.node), None)
+        return node, state
+
+    def _render_category(
+        self, env: Environment, b: Category, style: Markup, *, href: str | None = None, heading: int = 2
+    ) -> Markup:
+        node, state = self.category_data(b)
+        listing = self._render_list(
+            env,
+            ProductList(browse_node=b.node, count=b.count, fields=b.fields, button=b.button, theme=b.theme),
+            Found(),
+            Markup(""),
+        )
+        pattern = href or self.settings.category_url
+
+        def link(node_id: str) -> str:
+            return pattern.replace("{id}", node_id)
+
+        ctx = self._common(b, style)
+        ctx.update(
+            node=node, node_id=b.node, state=state, listing=listing, href=link, heading=heading,
+            ancestors=list(reversed(node.ancestors)) if node is not None else [],
+            t=self.fmt.text,
+        )  # fmt: skip
+        return Markup(self._template(env, "amzauth/category.html").render(ctx))
+
+    def render_category_page(self, b: Category) -> tuple[Markup, Any, str]:
+        """A whole category page (for the ASGI app): (html, node or None, state)."""
+        block = self._render_category(self.env, b, Markup(""), href="{id}", heading=1)
+        node, state = self.category_data(b)  # answered from the client's memory now
+        name = (node.name if node is not None else None) or self.fmt.text("categories")
+        html = self.env.get_template("amzauth/category_page.html").render(
+            block=block, name=name, lang=self.fmt.locale.split("_")[0], t=self.fmt.text,
+            styles=Markup(self.env.get_template("amzauth/styles.html").render()),
+        )  # fmt: skip
+        return Markup(html), node, state
 
     def render_index(self) -> Markup:
         return Markup(self.env.get_template("amzauth/index.html").render(lang=self.fmt.locale.split("_")[0]))

@@ -50,6 +50,10 @@ class SiteSettings:
     list_count: int = 5
     workers: int = 4  # background fetch threads
     cors_origins: tuple[str, ...] = ()  # sites allowed to use the ASGI app cross-origin (the embed)
+    category_url: str = "/category/{id}"  # where a category block's breadcrumbs and children link to
+    visitor_rate: float = 2.0  # requests per second one visitor may make to the ASGI app (0: no limit)
+    visitor_burst: int = 20  # requests one visitor may make at once before the rate applies
+    visitor_header: str | None = None  # trusted proxy header with the client IP (CF-Connecting-IP)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +85,14 @@ class SiteSettings:
                     "cors_origins",
                     f"cors_origins takes site origins such as https://example.com (no '*', no path), not {origin!r}",
                 )
+        if "{id}" not in self.category_url:
+            raise InvalidInput("category_url", "category_url must contain {id}, e.g. /category/{id}")
+        if not 0 <= self.visitor_rate <= 10_000:
+            raise InvalidInput(
+                "visitor_rate", "visitor_rate must be 0 (no limit) to 10000 requests per second"
+            )
+        if not 1 <= self.visitor_burst <= 100_000:
+            raise InvalidInput("visitor_burst", "visitor_burst must be 1 to 100000 requests")
         if not 1 <= self.workers <= 64:
             raise InvalidInput("workers", "workers must be between 1 and 64")
 
@@ -121,12 +133,12 @@ def _coerce(name: str, value: Any) -> Any:
         return tuple(value)
     if name in ("disclosure", "new_tab") and isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
-    if name in ("budget_ms", "refresh_ahead", "max_price_age"):
+    if name in ("budget_ms", "refresh_ahead", "max_price_age", "visitor_rate"):
         try:
             return float(value)
         except (TypeError, ValueError):
             raise InvalidInput(name, f"{name} must be a number, not {value!r}") from None
-    if name in ("list_count", "workers"):
+    if name in ("list_count", "workers", "visitor_burst"):
         try:
             return int(value)
         except (TypeError, ValueError):
