@@ -35,28 +35,73 @@ __all__ = ["app", "create_app"]
 
 MAX_PAGES: Final = 10
 _INDEX_RE: Final = re.compile(r"^[A-Za-z]{2,40}$")
-EMBED_JS: Final = """/* amzauth site kit embed: progressive enhancement of plain tagged links.
+EMBED_JS: Final = """/* amzauth site kit embed: progressive enhancement of plain tagged links, no framework.
    <div data-amazon-box="ASIN"><a href="tagged link">...</a></div>, data-amazon-table="A,B",
-   data-amazon-list="A,B" or data-amazon-list-keywords="words"; optional data-theme. */
+   data-amazon-list="A,B", data-amazon-list-keywords="words", data-amazon-category="NODE";
+   <div data-amazon-search="[INDEX]"><a href="tagged Amazon search">...</a></div>: a search box.
+   Optional data-theme. */
 (function () {
   var me = document.currentScript, base = me ? me.src.replace(/\\/embed\\.js(\\?.*)?$/, "") : "";
-  var kinds = [["data-amazon-box", function (v) { return "/box/" + encodeURIComponent(v) + "?"; }],
-               ["data-amazon-table", function (v) { return "/table?asins=" + encodeURIComponent(v) + "&"; }],
-               ["data-amazon-list", function (v) { return "/list?asins=" + encodeURIComponent(v) + "&"; }],
-               ["data-amazon-list-keywords", function (v) { return "/list?keywords=" + encodeURIComponent(v) + "&"; }]];
+  var E = encodeURIComponent;
+  var kinds = [["data-amazon-box", function (v) { return "/box/" + E(v) + "?"; }],
+               ["data-amazon-table", function (v) { return "/table?asins=" + E(v) + "&"; }],
+               ["data-amazon-list", function (v) { return "/list?asins=" + E(v) + "&"; }],
+               ["data-amazon-list-keywords", function (v) { return "/list?keywords=" + E(v) + "&"; }],
+               ["data-amazon-category", function (v) { return "/category/" + E(v) + "?format=fragment&"; }]];
+  function get(url, done) {
+    fetch(base + url, {credentials: "omit"})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html) done(html); }).catch(function () {});
+  }
+  function theme(el) { var t = el.getAttribute("data-theme"); return t ? "theme=" + E(t) : ""; }
   function enhance(el, attr, path) {
     var v = el.getAttribute(attr);
     if (!v || el.getAttribute("data-amazon-done")) return;
     el.setAttribute("data-amazon-done", "1");
-    var theme = el.getAttribute("data-theme");
-    fetch(base + path(v) + (theme ? "theme=" + encodeURIComponent(theme) : ""), {credentials: "omit"})
-      .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html) el.innerHTML = html; }).catch(function () {});
+    get(path(v) + theme(el), function (html) { el.innerHTML = html; });
+  }
+  function make(tag, props) { var n = document.createElement(tag); for (var k in props) n[k] = props[k]; return n; }
+  function searchBox(el) {
+    if (el.getAttribute("data-amazon-done")) return;
+    el.setAttribute("data-amazon-done", "1");
+    var index = el.getAttribute("data-amazon-search"), page = 1, last = "";
+    var form = make("form", {className: "amz-search-form"});
+    form.setAttribute("role", "search");
+    var label = make("label", {textContent: el.getAttribute("data-label") || "Search Amazon"});
+    var input = make("input", {type: "search", name: "q", maxLength: 200, required: true});
+    label.appendChild(input);
+    var button = make("button", {type: "submit", textContent: el.getAttribute("data-button") || "Search"});
+    var out = make("div", {className: "amz-search-out"});
+    out.setAttribute("aria-live", "polite");
+    var nav = make("nav", {className: "amz-pages"});
+    nav.setAttribute("aria-label", "Result pages");
+    var prev = make("button", {type: "button", textContent: "‹ Previous", hidden: true});
+    var next = make("button", {type: "button", textContent: "Next ›", hidden: true});
+    nav.appendChild(prev); nav.appendChild(next);
+    form.appendChild(label); form.appendChild(button);
+    function run() {
+      var url = "/search?format=fragment&q=" + E(last) + "&page=" + page + (index ? "&category=" + E(index) : "");
+      get(url + "&" + theme(el), function (html) {
+        out.innerHTML = html;
+        var r = out.querySelector("[data-pages]"), pages = r ? +r.getAttribute("data-pages") : 0;
+        prev.hidden = page <= 1; next.hidden = page >= pages;
+      });
+    }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      last = input.value.trim(); page = 1;
+      if (last) run();
+    });
+    prev.addEventListener("click", function () { page -= 1; run(); });
+    next.addEventListener("click", function () { page += 1; run(); });
+    el.innerHTML = "";
+    el.appendChild(form); el.appendChild(out); el.appendChild(nav);
   }
   function run() {
     kinds.forEach(function (k) {
       Array.prototype.forEach.call(document.querySelectorAll("[" + k[0] + "]"), function (el) { enhance(el, k[0], k[1]); });
     });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-amazon-search]"), searchBox);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run); else run();
 })();
@@ -278,7 +323,8 @@ UNLIMITED: Final = frozenset({"/", "/embed.js", "/styles.css"})
 
 
 class VisitorLimits:
-    """ASGI middleware: each visitor's requests to the data routes pass a token bucket (429 past it)."""
+    """ASGI middleware, per visitor: a token bucket on the data routes (429 past it), and with
+    ``localise`` on, links to the visitor's own store (responses then ``Vary`` on the headers used)."""
 
     def __init__(self, app: Any, kit: SiteKit) -> None:
         self.app = app
@@ -286,19 +332,34 @@ class VisitorLimits:
         s = kit.settings
         self.limiter = VisitorLimiter(s.visitor_rate, s.visitor_burst)
         self.header = s.visitor_header
+        self.vary = f"{s.country_header}, Accept-Language".encode("latin-1")
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or self.limiter.rate <= 0 or _route_path(scope) in UNLIMITED:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = None
-        if self.header:
+        headers: dict[str, str] | None = None
+        if self.header or self.kit.settings.localise:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
-        peer = scope.get("client")
-        wait = self.limiter.take(client_key(headers, peer[0] if peer else None, self.header))
-        if wait <= 0:
+        if self.limiter.rate > 0 and _route_path(scope) not in UNLIMITED:
+            peer = scope.get("client")
+            wait = self.limiter.take(client_key(headers, peer[0] if peer else None, self.header))
+            if wait > 0:
+                await self._too_many(scope, receive, send, wait)
+                return
+        if not self.kit.settings.localise:
             await self.app(scope, receive, send)
             return
+
+        async def vary_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"vary", self.vary)]
+            await send(message)
+
+        with self.kit.visitor(headers or {}):
+            await self.app(scope, receive, vary_send)
+
+    async def _too_many(self, scope: Any, receive: Any, send: Any, wait: float) -> None:
         retry = str(max(1, math.ceil(wait)))
         message = self.kit.fmt.text("too_many")
         response: Response

@@ -19,6 +19,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, Template, TemplateNotFound
@@ -44,6 +45,7 @@ from amzauth.site.blocks import (
 )
 from amzauth.site.data import BUSY, FAILED, OK, PENDING, Found, ProductData
 from amzauth.site.fmt import Formatter, locale_for
+from amzauth.site.localise import Local, pick_marketplace, tags_by_marketplace
 from amzauth.site.settings import SiteSettings
 from amzauth.site.urls import search_url, tagged_url
 
@@ -59,6 +61,7 @@ SEARCH_INDEXES = (
 MEMO_SIZE = 4096
 
 _PAGE: contextvars.ContextVar[Page | None] = contextvars.ContextVar("amzauth_site_page", default=None)
+_LOCAL: contextvars.ContextVar[Local | None] = contextvars.ContextVar("amzauth_site_local", default=None)
 
 
 def current_page() -> Page | None:
@@ -125,6 +128,7 @@ class SiteKit:
         self._memo: dict[Any, Markup] = {}  # rendered blocks by (block, env, items' fetch time and freshness)
         self._envs_mu = threading.Lock()
         rel = escape(self.settings.rel)
+        self.local_tags = tags_by_marketplace(self.settings.partner_tags)
         self.link_attrs = Markup(f'rel="{rel}"' + (' target="_blank"' if self.settings.new_tab else ""))
 
     @classmethod
@@ -248,7 +252,56 @@ class SiteKit:
         return self.settings.disclosure_text or self.fmt.text("disclosure")
 
     # -- data ----------------------------------------------------------------------------------------
+    # -- localised links -------------------------------------------------------------------------------
+    def local_for(self, country: str | None, accept_language: str | None) -> Local | None:
+        """The visitor's store and tag when localisation is on and it differs from the profile's."""
+        if not self.settings.localise:
+            return None
+        mp = pick_marketplace(country, accept_language, self.local_tags, self.marketplace)
+        if mp == self.marketplace:
+            return None
+        return Local(mp, self.local_tags[mp])
+
+    @contextlib.contextmanager
+    def visitor(self, headers: Any) -> Iterator[Local | None]:
+        """Render for the visitor of these request headers (any mapping with ``.get``):
+        their country's store and tag with ``localise`` on; a no-op otherwise."""
+        local = None
+        if self.settings.localise:
+            local = self.local_for(
+                headers.get(self.settings.country_header)
+                or headers.get(self.settings.country_header.lower()),
+                headers.get("Accept-Language") or headers.get("accept-language"),
+            )
+        token = _LOCAL.set(local)
+        try:
+            yield local
+        finally:
+            _LOCAL.reset(token)
+
+    def market(self) -> tuple[str, str]:
+        """(marketplace, partner tag) links go to for the current visitor."""
+        local = _LOCAL.get()
+        return (local.marketplace, local.partner_tag) if local else (self.marketplace, self.partner_tag)
+
     def view(self, asin: str, item: Item | None) -> ProductView:
+        v = self._home_view(asin, item)
+        local = _LOCAL.get()
+        if local is None:
+            return v
+        # Another store: its product may differ or be absent, and prices are only shown for the store
+        # the data came from; send the visitor to a tagged search for the title there.
+        url = (
+            search_url(local.marketplace, v.title, local.partner_tag)
+            if v.title
+            else tagged_url(local.marketplace, asin, local.partner_tag)
+        )
+        return dc_replace(
+            v, url=url, price=None, currency=None, price_text=None, price_as_of=None, as_of_text=None,
+            savings_percent=None, savings_text=None,
+        )  # fmt: skip
+
+    def _home_view(self, asin: str, item: Item | None) -> ProductView:
         return product_view(
             asin,
             item,
@@ -331,7 +384,7 @@ class SiteKit:
         for a in b.needs():
             item = found.items.get(a)
             state.append(None if item is None else (item.fetched_at, *freshness(item, now, ttl, max_age)))
-        key = (b, id(env), bool(style), found.pending, tuple(state))
+        key = (b, id(env), bool(style), found.pending, tuple(state), _LOCAL.get())
         html = self._memo.get(key)
         if html is None:
             html = self._render_fresh(env, b, found, style)
@@ -381,11 +434,13 @@ class SiteKit:
         if b.browse_node:
             opts["browse_node_id"] = b.browse_node
         result, state = self.data.search_state(keywords=b.keywords, **opts)
-        more = search_url(self.marketplace, b.keywords or "", self.partner_tag, b.search_index)
+        mp, tag = self.market()
+        more = search_url(mp, b.keywords or "", tag, b.search_index)
         if result is None:
             return SearchOutcome([], more, state == PENDING, 0, False, failed=state != PENDING, state=state)
         views = [self.view(i.asin, i) for i in result.items[:count]]
-        return SearchOutcome(views, result.search_url or more, False, result.total, result.cached)
+        home_more = result.search_url if mp == self.marketplace else None
+        return SearchOutcome(views, home_more or more, False, result.total, result.cached)
 
     def search_page(self, b: ProductList, page: int) -> SearchOutcome:
         """One results page (10 products) of a search, through the shared cache and limiter."""
@@ -552,9 +607,7 @@ class SiteKit:
         return "–"
 
     def _render_link(self, env: Environment, b: TextLink | ImageLink, item: Item | None) -> Markup:
-        url = (item.url if item is not None else None) or tagged_url(
-            self.marketplace, b.asin, self.partner_tag
-        )
+        url = self.view(b.asin, item).url
         text = b.text or (item.title if item is not None and item.title else None) or self.fmt.text("view")
         ctx: dict[str, Any] = {"url": url, "text": text, "link": self.link_attrs}
         if isinstance(b, ImageLink):

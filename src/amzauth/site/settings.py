@@ -7,6 +7,7 @@ Every option has a default that follows Amazon's Associates rules (disclosure on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
@@ -29,6 +30,8 @@ BOX_FIELDS: Final = (
     "button",
 )
 DEFAULT_REL: Final = "sponsored nofollow noopener"
+_HOST_RE: Final = re.compile(r"^www\.amazon\.[a-z.]{2,6}$")
+_TAG_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,9 @@ class SiteSettings:
     visitor_rate: float = 2.0  # requests per second one visitor may make to the ASGI app (0: no limit)
     visitor_burst: int = 20  # requests one visitor may make at once before the rate applies
     visitor_header: str | None = None  # trusted proxy header with the client IP (CF-Connecting-IP)
+    localise: bool = False  # send each visitor to their own country's store (needs partner_tags)
+    partner_tags: tuple[str, ...] = ()  # "www.amazon.de=mysite-21": the site's tag in other stores
+    country_header: str = "CF-IPCountry"  # header with the visitor's country (set by your CDN/proxy)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +99,13 @@ class SiteSettings:
             )
         if not 1 <= self.visitor_burst <= 100_000:
             raise InvalidInput("visitor_burst", "visitor_burst must be 1 to 100000 requests")
+        for entry in self.partner_tags:
+            host, _, tag = entry.partition("=")
+            if not _HOST_RE.match(host.strip().lower()) or not _TAG_RE.match(tag.strip()):
+                raise InvalidInput(
+                    "partner_tags",
+                    f"partner_tags takes entries such as www.amazon.de=mysite-21, not {entry!r}",
+                )
         if not 1 <= self.workers <= 64:
             raise InvalidInput("workers", "workers must be between 1 and 64")
 
@@ -127,11 +140,11 @@ class SiteSettings:
 
 def _coerce(name: str, value: Any) -> Any:
     """Profile values may arrive as text (environment variables): turn them into the field's type."""
-    if name in ("fields", "cors_origins"):
+    if name in ("fields", "cors_origins", "partner_tags"):
         if isinstance(value, str):
             return tuple(x.strip() for x in value.split(",") if x.strip())
         return tuple(value)
-    if name in ("disclosure", "new_tab") and isinstance(value, str):
+    if name in ("disclosure", "new_tab", "localise") and isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     if name in ("budget_ms", "refresh_ahead", "max_price_age", "visitor_rate"):
         try:
