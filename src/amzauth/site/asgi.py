@@ -242,7 +242,9 @@ def create_app(kit: SiteKit) -> Starlette:
                 str(kit.render_notice_page(str(exc), kit.fmt.text("categories"))), status_code=400
             )
         if fragment:
-            html = (await run_in_threadpool(kit.render_many, [block], styles=styles_wanted(request)))[0]
+            # Links inside the fragment lead to this app's own category pages, wherever it is mounted.
+            href = request.scope.get("root_path", "") + "/category/{id}"
+            html = await run_in_threadpool(kit.render_category, block, href, styles_wanted(request))
             return HTMLResponse(str(html))
         page, node, state = await run_in_threadpool(kit.render_category_page, block)
         if as_json:

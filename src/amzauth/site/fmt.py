@@ -54,6 +54,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "no_results": "No products found.",
         "no_results_for": "Amazon found no products for “{q}”. Try other words or another category.",
         "busy": "Amazon is busy right now: please try again shortly.",
+        "pending": "Amazon is slow to answer right now: reload this page in a moment to see the results.",
         "failed": "Amazon could not answer this search; the link below searches Amazon directly.",
         "results_for": "Results for “{q}”",
         "search": "Search",

@@ -470,6 +470,8 @@ class SiteKit:
                 empty = self.fmt.text("no_results_for", q=q)
             elif outcome.state == BUSY:
                 notice = self.fmt.text("busy")
+            elif outcome.state == PENDING:
+                notice = self.fmt.text("pending")
             elif outcome.state == FAILED:
                 notice = self.fmt.text("failed")
             ctx.update(
@@ -509,7 +511,8 @@ class SiteKit:
             empty=self.fmt.text("no_results_for", q=q) if outcome.state == OK else None,
             pending=outcome.pending,
         )
-        notice = {BUSY: self.fmt.text("busy"), FAILED: self.fmt.text("failed")}.get(outcome.state)
+        notice = {BUSY: "busy", FAILED: "failed", PENDING: "pending"}.get(outcome.state)
+        notice = self.fmt.text(notice) if notice else None
         listing = self.env.get_template("amzauth/list.html").render(ctx)
         head = f'<p class="amz-notice" role="status">{escape(notice)}</p>' if notice else ""
         return Markup(
@@ -560,6 +563,11 @@ class SiteKit:
             t=self.fmt.text,
         )  # fmt: skip
         return Markup(self._template(env, "amzauth/category.html").render(ctx))
+
+    def render_category(self, b: Category, href: str | None = None, styles: bool = True) -> Markup:
+        """The category block with its links following ``href`` (``{id}`` is replaced)."""
+        style = Markup(self.env.get_template("amzauth/styles.html").render()) if styles else Markup("")
+        return self._render_category(self.env, b, style, href=href)
 
     def render_category_page(self, b: Category) -> tuple[Markup, Any, str]:
         """A whole category page (for the ASGI app): (html, node or None, state)."""
