@@ -77,6 +77,7 @@ class SearchOutcome:
     cached: bool
     failed: bool = False  # Amazon could not answer (the list shows only its "more" link)
     state: str = OK  # ok, pending, busy ("try again shortly") or failed
+    memo_key: Any = field(default=None, compare=False)  # set when the views came from a cached answer
 
 
 @dataclass
@@ -125,7 +126,7 @@ class SiteKit:
         self._owns_client = owns_client
         self.env = self._make_env(None, template_dirs)
         self._envs: dict[int, Environment] = {}
-        self._memo: dict[Any, Markup] = {}  # rendered blocks by (block, env, items' fetch time and freshness)
+        self._memo: dict[Any, Any] = {}  # rendered blocks by (block, env, items' fetch time and freshness)
         self._envs_mu = threading.Lock()
         rel = escape(self.settings.rel)
         self.local_tags = tags_by_marketplace(self.settings.partner_tags)
@@ -438,9 +439,26 @@ class SiteKit:
         more = search_url(mp, b.keywords or "", tag, b.search_index)
         if result is None:
             return SearchOutcome([], more, state == PENDING, 0, False, failed=state != PENDING, state=state)
-        views = [self.view(i.asin, i) for i in result.items[:count]]
+        items = result.items[:count]
+        now, ttl, max_age = self.clock(), self.data.ttl, self.settings.max_price_age
+        # Views change only with Amazon's answer, the visitor's store and each item's freshness.
+        key = (
+            "search", b, count, page, _LOCAL.get(), result.fetched_at, result.total,
+            tuple((i.asin, i.fetched_at, *freshness(i, now, ttl, max_age)) for i in items),
+        )  # fmt: skip
+        memo = self._memo.get(key)
+        if isinstance(memo, SearchOutcome):
+            return dc_replace(memo, cached=result.cached)
+        views = [self.view(i.asin, i) for i in items]
         home_more = result.search_url if mp == self.marketplace else None
-        return SearchOutcome(views, home_more or more, False, result.total, result.cached)
+        outcome = SearchOutcome(views, home_more or more, False, result.total, result.cached, memo_key=key)
+        self._remember(key, outcome)
+        return outcome
+
+    def _remember(self, key: Any, value: Any) -> None:
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = value
 
     def search_page(self, b: ProductList, page: int) -> SearchOutcome:
         """One results page (10 products) of a search, through the shared cache and limiter."""
@@ -461,6 +479,27 @@ class SiteKit:
 
         ``outcome`` None shows only the form (no keywords yet, or ``error`` naming what to fix).
         """
+        key = None
+        if outcome is not None and outcome.memo_key is not None and error is None:
+            key = ("page", outcome.memo_key, q, page, pages, category, sort)
+            html = self._memo.get(key)
+            if isinstance(html, Markup):
+                return html
+        out = self._render_search_page(q, outcome, page, pages, category, sort, error)
+        if key is not None:
+            self._remember(key, out)
+        return out
+
+    def _render_search_page(
+        self,
+        q: str,
+        outcome: SearchOutcome | None,
+        page: int,
+        pages: int,
+        category: str | None,
+        sort: str | None,
+        error: str | None,
+    ) -> Markup:
         listing = Markup("")
         notice = error
         if outcome is not None:
