@@ -146,3 +146,17 @@ async def test_category_fragment_links_to_the_apps_own_pages(kit: SiteKit) -> No
         r = await c.get("/amazon/category/172541", params={"format": "fragment"})
     assert r.status_code == 200 and "<html" not in r.text
     assert 'href="/amazon/category/172282"' in r.text and 'href="/amazon/category/12097479011"' in r.text
+
+
+def test_jinja_category_block_and_search_box(kit: SiteKit) -> None:
+    from jinja2 import Environment
+
+    from amzauth.site.jinja import install
+
+    env = install(Environment(autoescape=True), kit)
+    html = env.from_string(
+        '{{ amazon_search_box(action="/shop/search") }}{{ amazon_category("12097479011", count=2) }}'
+    ).render()
+    assert 'action="/shop/search"' in html and 'name="q"' in html
+    assert 'aria-current="page">Earbud Headphones' in html and 'href="/category/172541"' in html
+    assert "tag=demo-20" in html

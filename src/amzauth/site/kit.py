@@ -567,6 +567,18 @@ class SiteKit:
             )
         )
 
+    def search_box(self, action: str = "/amazon/search", category: str | None = None) -> Markup:
+        """A search form (GET, works without JavaScript) leading to the ASGI app's results page."""
+        indexes = list(SEARCH_INDEXES)
+        if category and category not in indexes:
+            indexes.append(category)
+        return Markup(
+            self.env.get_template("amzauth/search_form.html").render(
+                action=action, q="", category=category, indexes=indexes, sorts=sorted(SORT_BY),
+                t=self.fmt.text,
+            )
+        )  # fmt: skip
+
     # -- categories ------------------------------------------------------------------------------------
     def category(self, node: str | int, **options: Any) -> Markup:
         """The category block (name, breadcrumbs, child categories, products) for a browse node."""
