@@ -92,7 +92,7 @@ async def test_quota_spent_cached_queries_answer_new_ones_say_try_again(
 
 
 async def test_a_flooding_visitor_gets_429_and_others_are_untouched(make_kit: Any, sb: Any) -> None:
-    kit = make_kit(visitor_rate=0.5, visitor_burst=5)
+    kit = make_kit(visitor_rate=0.01, visitor_burst=5)
     async with _client(kit, "198.51.100.1") as flood, _client(kit, "198.51.100.2") as other:
         codes = [(await flood.get("/search", params={"q": f"flood {i}", "format": "json"})).status_code
                  for i in range(30)]  # fmt: skip
@@ -107,7 +107,7 @@ async def test_a_flooding_visitor_gets_429_and_others_are_untouched(make_kit: An
 
 
 async def test_proxy_header_names_the_visitor_only_when_configured(make_kit: Any) -> None:
-    kit = make_kit(visitor_rate=0.1, visitor_burst=1, visitor_header="CF-Connecting-IP")
+    kit = make_kit(visitor_rate=0.01, visitor_burst=1, visitor_header="CF-Connecting-IP")
     async with _client(kit, "10.0.0.1") as proxy:
         a = await proxy.get("/box/B0SBXUS001", headers={"CF-Connecting-IP": "192.0.2.1"})
         b = await proxy.get("/box/B0SBXUS001", headers={"CF-Connecting-IP": "192.0.2.2"})
