@@ -160,3 +160,22 @@ def test_jinja_category_block_and_search_box(kit: SiteKit) -> None:
     assert 'action="/shop/search"' in html and 'name="q"' in html
     assert 'aria-current="page">Earbud Headphones' in html and 'href="/category/172541"' in html
     assert "tag=demo-20" in html
+
+
+async def test_daily_quota_spent_in_the_shared_limiter_is_a_polite_state(
+    make_kit: Any, sb: Any, store: Any, clock: Any
+) -> None:
+    from tests.creators import _world
+    from tests.site.conftest import _fast_retry
+
+    client = _world.make_client(sb, store, clock=clock, retry=_fast_retry(), daily_quota=2)
+    kit = make_kit(client)
+    async with _client(kit) as c:
+        assert (await c.get("/search", params={"q": "acme"})).headers["x-amzauth-search"] == "ok"
+        assert (await c.get("/search", params={"q": "northpeak"})).headers["x-amzauth-search"] == "ok"
+        spent = await c.get("/search", params={"q": "glowhaus"})
+        cached = await c.get("/search", params={"q": "acme", "format": "json"})
+    assert spent.status_code == 200 and spent.headers["x-amzauth-search"] == "busy"
+    assert "try again shortly" in spent.text
+    assert cached.json()["cached"] is True and cached.json()["items"]
+    assert len(api_calls(sb, "searchItems")) == 2  # the limiter sent nothing for the third query
