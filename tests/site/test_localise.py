@@ -88,3 +88,42 @@ async def test_embed_is_small_and_knows_the_search_box(kit: SiteKit) -> None:
     assert r.status_code == 200 and 'class="amz-search-results"' in r.text and 'data-pages="' in r.text
     assert "<html" not in r.text and "tag=demo-20" in r.text
     assert "data-amazon-search" in EMBED_JS and "data-amazon-category" in EMBED_JS
+
+
+async def test_a_store_of_the_same_region_shows_its_own_item_and_price(
+    make_kit: Any, sb: Any, store: Any, clock: Any
+) -> None:
+    """UK site, German visitor: an item also sold on amazon.de links to it there, with the German
+    price (once fetched in the background); an item not sold there stays a tagged title search."""
+    import asyncio
+
+    from amzauth.sandbox.world import demo_world
+    from tests.creators import _world
+    from tests.site.conftest import _fast_retry
+
+    world = demo_world().model_dump(mode="json")
+    uk = next(
+        i for i in world["catalog"] if i["asin"] == "B0SBXUK001" and i["marketplace"] == "www.amazon.co.uk"
+    )
+    world["catalog"].append({**uk, "marketplace": "www.amazon.de", "price": 59.99, "currency": "EUR"})
+    sb.set_world(world)
+    client = _world.make_client(sb, store, "3.2", "www.amazon.co.uk", clock=clock, retry=_fast_retry())
+    kit = make_kit(client, localise=True, partner_tags=("www.amazon.de=demode-21",), visitor_rate=0)
+    de = {"CF-IPCountry": "DE"}
+    async with _client(kit) as c:
+        first = (await c.get("/box/B0SBXUK001", params={"format": "json"}, headers=de)).json()
+        assert first["url"].startswith("https://www.amazon.de/s?") and "tag=demode-21" in first["url"]
+        assert first["price"] is None
+        for _ in range(100):  # the background fetch of the German copy
+            doc = (await c.get("/box/B0SBXUK001", params={"format": "json"}, headers=de)).json()
+            if doc["price"] is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert (doc["price"], doc["currency"]) == (59.99, "EUR") and doc["price_as_of"]
+        assert "www.amazon.de" in doc["url"] and "tag=demode-21" in doc["url"]
+        home = (await c.get("/box/B0SBXUK001", params={"format": "json"})).json()
+        assert home["currency"] == "GBP" and "tag=demouk-21" in home["url"]
+        for _ in range(30):
+            other = (await c.get("/box/B0SBXUK002", params={"format": "json"}, headers=de)).json()
+            await asyncio.sleep(0.1)
+        assert other["url"].startswith("https://www.amazon.de/s?") and other["price"] is None

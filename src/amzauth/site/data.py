@@ -18,6 +18,7 @@ stale. :class:`ProductData` is the shell around a shared :class:`CreatorsClient`
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import secrets
 import threading
@@ -92,11 +93,19 @@ class ProductData:
         settings: SiteSettings,
         *,
         clock: Callable[[], float] | None = None,
+        marketplace: str | None = None,
+        partner_tag: str | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.clock = clock or client.core.clock
-        target = client.target()
+        target = client.target(marketplace, partner_tag)
+        # Another store of the credential's region (localised links): every call names it.
+        self._where: dict[str, Any] = (
+            {"marketplace": target.marketplace, "partner_tag": target.partner_tag}
+            if marketplace is not None
+            else {}
+        )
         self.marketplace: str = target.marketplace
         self.partner_tag: str = target.partner_tag
         probe = wire.items_payload(["B000000000"], partner_tag=target.partner_tag)
@@ -209,7 +218,7 @@ class ProductData:
             fut = self._inflight.get(key)
             if fut is not None and not fut.done():
                 return fut
-            fut = self._pool.submit(self.client.get_items, asins)
+            fut = self._pool.submit(functools.partial(self.client.get_items, asins, **self._where))
             self._inflight[key] = fut
 
         def done(f: Future[ItemsResult]) -> None:
@@ -448,7 +457,7 @@ class ProductData:
     # -- lifecycle ---------------------------------------------------------------------------------------
     def warm(self, asins: Sequence[str], progress: Callable[[int, int], None] | None = None) -> ItemsResult:
         """Fill the cache for ``asins`` (batches of 10; cached ones cost nothing)."""
-        return self.client.get_items(asins, progress=progress)
+        return self.client.get_items(asins, progress=progress, **self._where)
 
     def close(self) -> None:
         with self._mu:

@@ -130,6 +130,8 @@ class SiteKit:
         self._envs_mu = threading.Lock()
         rel = escape(self.settings.rel)
         self.local_tags = tags_by_marketplace(self.settings.partner_tags)
+        self._local_data: dict[str, ProductData | None] = {}  # other stores of the credential's region
+        self._local_mu = threading.Lock()
         self.link_attrs = Markup(f'rel="{rel}"' + (' target="_blank"' if self.settings.new_tab else ""))
 
     @classmethod
@@ -157,6 +159,9 @@ class SiteKit:
 
     def close(self) -> None:
         self.data.close()
+        for other in self._local_data.values():
+            if other is not None:
+                other.close()
         if self._owns_client:
             self.client.close()
 
@@ -285,13 +290,44 @@ class SiteKit:
         local = _LOCAL.get()
         return (local.marketplace, local.partner_tag) if local else (self.marketplace, self.partner_tag)
 
+    def local_data(self, local: Local) -> ProductData | None:
+        """The data path for another store this credential can query (same region), else None."""
+        with self._local_mu:
+            if local.marketplace not in self._local_data:
+                from amzauth.config.marketplaces import find_marketplace
+
+                here, there = find_marketplace(self.marketplace), find_marketplace(local.marketplace)
+                same = here is not None and there is not None and here.region == there.region
+                self._local_data[local.marketplace] = (
+                    ProductData(
+                        self.client, self.settings, clock=self.clock,
+                        marketplace=local.marketplace, partner_tag=local.partner_tag,
+                    )
+                    if same
+                    else None
+                )  # fmt: skip
+            return self._local_data[local.marketplace]
+
     def view(self, asin: str, item: Item | None) -> ProductView:
-        v = self._home_view(asin, item)
         local = _LOCAL.get()
         if local is None:
-            return v
-        # Another store: its product may differ or be absent, and prices are only shown for the store
-        # the data came from; send the visitor to a tagged search for the title there.
+            return self._home_view(asin, item)
+        # The visitor's store: its own data when this credential can read that store and has it
+        # cached (price included: it came from there); otherwise it is fetched in the background
+        # for the next view, and meanwhile (or when the item is not sold there) a tagged search for
+        # the title in that store, without the home store's price.
+        there = self.local_data(local)
+        if there is not None:
+            found = there.peek([asin])
+            got = found.items.get(asin)
+            if got is not None:
+                return product_view(
+                    asin, got, now=self.clock(), items_ttl=there.ttl, settings=self.settings,
+                    fmt=self.fmt, marketplace=local.marketplace, partner_tag=local.partner_tag,
+                )  # fmt: skip
+            if asin not in found.errors:
+                there.queue_refresh([asin])
+        v = self._home_view(asin, item)
         url = (
             search_url(local.marketplace, v.title, local.partner_tag)
             if v.title
@@ -377,8 +413,8 @@ class SiteKit:
         """A block's HTML, from the render memo when its items and their freshness are unchanged."""
         if isinstance(b, Category):
             return self._render_category(env, b, style)
-        if isinstance(b, ProductList) and b.is_search:
-            return self._render_fresh(env, b, found, style)
+        if (isinstance(b, ProductList) and b.is_search) or _LOCAL.get() is not None:
+            return self._render_fresh(env, b, found, style)  # a visitor's store may fill in later
         now = self.clock()
         ttl, max_age = self.data.ttl, self.settings.max_price_age
         state = []
@@ -446,11 +482,14 @@ class SiteKit:
             "search", b, count, page, _LOCAL.get(), result.fetched_at, result.total,
             tuple((i.asin, i.fetched_at, *freshness(i, now, ttl, max_age)) for i in items),
         )  # fmt: skip
-        memo = self._memo.get(key)
+        local = _LOCAL.get() is not None  # a visitor's store may fill in later: not memoised
+        memo = None if local else self._memo.get(key)
         if isinstance(memo, SearchOutcome):
             return dc_replace(memo, cached=result.cached)
         views = [self.view(i.asin, i) for i in items]
         home_more = result.search_url if mp == self.marketplace else None
+        if local:
+            return SearchOutcome(views, home_more or more, False, result.total, result.cached)
         outcome = SearchOutcome(views, home_more or more, False, result.total, result.cached, memo_key=key)
         self._remember(key, outcome)
         return outcome
