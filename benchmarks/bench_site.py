@@ -8,8 +8,14 @@
 3. 100,000 page views over 1,000 ASINs from 4 worker processes sharing one SQLite store, with a
    short items TTL so several refresh periods pass: getItems requests per refresh period once
    warm (target: at most 100, the distinct items / 10, whatever the number of views).
+4. The search results page (``GET /search?q=...``, cached) on one uvicorn worker, as ``amzauth site
+   serve`` runs it (visitor limits off: every request comes from one address), against a bare
+   Starlette route returning the same bytes (target: at least 1,500 requests/s), interleaved.
+5. 10,000 searches drawn from 200 distinct queries by 4 worker processes sharing one SQLite store:
+   searchItems requests that reach the sandbox (target: 200), against the same searches by 4
+   processes each with only its own memory cache (no shared store), in the same run.
 
-    python benchmarks/bench_site.py [--seconds 3] [--views 100000] [--ttl 6]
+    python benchmarks/bench_site.py [--seconds 3] [--views 100000] [--ttl 6] [--searches 10000]
 
 It starts its own sandbox in a subprocess (demo world plus 1,000 generated US items, rate limits
 raised so the run is quick).
@@ -139,7 +145,7 @@ async def box(request):
     return HTMLResponse(body)
 sock = bind_socket("127.0.0.1", 0)
 url = socket_url(sock)
-server = make_server(Starlette(routes=[Route("/box/{asin}", box)]), on_started=lambda: print(f"site listening on {url}", flush=True))
+server = make_server(Starlette(routes=[Route("/{path:path}", box)]), on_started=lambda: print(f"site listening on {url}", flush=True))
 serve_foreground(server, sock)
 """
 
@@ -311,13 +317,119 @@ def bench_fleet(url: str, handle: Any, tmp: Path, views: int, ttl: float, period
     }
 
 
+# -- 4. cached search results page ---------------------------------------------------------------------------
+SEARCH_PATH = "/search?q=benchwork+widget&page=2"
+
+
+def bench_search_page(url: str, tmp: Path, seconds: float) -> dict[str, Any]:
+    import httpx
+
+    cfg = tmp / "search.toml"
+    cfg.write_text("[profiles.default]\n" + "".join(f'{k} = "{v}"\n' for k, v in profile_values(url).items()))
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp / "search-cache"),
+        "AMZAUTH_CONFIG": str(cfg),
+        "AMZAUTH_SITE_VISITOR_RATE": "0",  # the load generator is one address: no per-visitor limit
+        "AMZAUTH_SITE_BUDGET_MS": "10000",
+    }
+    site, site_url = _serve([sys.executable, "-m", "amzauth", "site", "serve", "--port", "0"], env)
+    base = None
+    try:
+        body = httpx.get(site_url + SEARCH_PATH, timeout=30).text  # warms the cache
+        assert body.count("<li data-asin=") == 10, body[:300]
+        again = httpx.get(site_url + SEARCH_PATH, timeout=30).text
+        (tmp / "search.html").write_text(again, encoding="utf-8")
+        base, base_url = _serve([sys.executable, "-c", BASELINE_SERVER, str(tmp / "search.html")], env)
+        sp, bp = int(site_url.rsplit(":", 1)[1]), int(base_url.rsplit(":", 1)[1])
+        cand: list[float] = []
+        basel: list[float] = []
+        errors = 0
+        for _ in range(2):
+            rps, bad = drive(sp, SEARCH_PATH, seconds)
+            cand.append(rps)
+            errors += bad
+            rps, bad = drive(bp, SEARCH_PATH, seconds)
+            basel.append(rps)
+            errors += bad
+    finally:
+        for p in (site, base):
+            if p is not None:
+                p.terminate()
+                p.wait(10)
+    c, b = statistics.median(cand), statistics.median(basel)
+    return {
+        "search: GET /search results page cached (req/s, 1 uvicorn worker)": f"{c:,.0f}   target >= 1,500",
+        "search: static Starlette route, same body (req/s)": f"{b:,.0f}",
+        "search: ratio site / static": f"{c / b:.2f}",
+        "search: non-200 answers": errors,
+    }
+
+
+# -- 5. searches from 4 processes ---------------------------------------------------------------------------
+def _searcher(url: str, store: str | None, queries: list[str], start_at: float, out: Any) -> None:
+    from amzauth.site import ProductList
+
+    kit = _search_kit(url, store)
+    while time.time() < start_at:
+        time.sleep(0.005)
+    empty = 0
+    for q in queries:
+        outcome = kit.search_page(ProductList.of(keywords=q, count=10), 1)
+        empty += outcome.state != "ok"
+    kit.close()
+    out.put(empty)
+
+
+def _search_kit(url: str, store: str | None) -> Any:
+    """A kit on the shared SQLite store, or (the baseline) on this process's memory only."""
+    from amzauth.config import profile_from_mapping
+    from amzauth.creators import CreatorsClient, SQLiteStore
+    from amzauth.creators.store import MemoryResultStore
+    from amzauth.site import SiteKit, SiteSettings
+
+    results = SQLiteStore(Path(store)) if store else MemoryResultStore()
+    client = CreatorsClient(profile_from_mapping(profile_values(url)), store=results, rate=RATE, burst=BURST)
+    return SiteKit(client, SiteSettings(budget_ms=10_000), owns_client=True)
+
+
+def _search_run(url: str, handle: Any, store: str | None, searches: int) -> tuple[int, int]:
+    rng = random.Random(7)
+    distinct = [f"benchwork widget model {n}" for n in range(200)]
+    drawn = distinct + [rng.choice(distinct) for _ in range(searches - len(distinct))]
+    rng.shuffle(drawn)
+    handle.clear_requests()
+    q: Any = mp.Queue()
+    start_at = time.time() + 1.0
+    ps = [mp.Process(target=_searcher, args=(url, store, drawn[i::4], start_at, q)) for i in range(4)]
+    for p in ps:
+        p.start()
+    not_ok = sum(q.get(timeout=600) for _ in ps)
+    for p in ps:
+        p.join()
+    return len(handle.requests(host="creatorsapi.amazon", path="/catalog/v1/searchItems")), not_ok
+
+
+def bench_search_fleet(url: str, handle: Any, tmp: Path, searches: int) -> dict[str, Any]:
+    shared, bad_s = _search_run(url, handle, str(tmp / "searches.sqlite3"), searches)
+    alone, bad_a = _search_run(url, handle, None, searches)
+    return {
+        f"searches: {searches:,} from 200 distinct queries, 4 processes, shared store -> searchItems sent": f"{shared}   target 200",
+        "searches: same, each process its own memory cache only -> searchItems sent": alone,
+        "searches: answers not ok (shared / memory only)": f"{bad_s} / {bad_a}",
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="seconds per throughput round")
     ap.add_argument("--views", type=int, default=100_000, help="page views for the fleet figure")
     ap.add_argument("--ttl", type=float, default=6.0, help="items TTL (s) for the fleet figure")
     ap.add_argument("--periods", type=int, default=4, help="refresh periods the fleet runs for")
-    ap.add_argument("--only", choices=("render", "asgi", "fleet"), help="run one figure only")
+    ap.add_argument("--searches", type=int, default=10_000, help="searches for the search fleet figure")
+    ap.add_argument(
+        "--only", choices=("render", "asgi", "fleet", "search", "searches"), help="run one figure only"
+    )
     args = ap.parse_args()
     if args.seconds <= 0 or args.views < 4 or args.ttl <= 0 or args.periods < 1:
         ap.error("--seconds and --ttl must be > 0, --views >= 4, --periods >= 1")
@@ -337,6 +449,10 @@ def main() -> None:
                 figures.update(bench_asgi(url, tmp, args.seconds))
             if args.only in (None, "fleet"):
                 figures.update(bench_fleet(url, handle, tmp, args.views, args.ttl, args.periods))
+            if args.only in (None, "search"):
+                figures.update(bench_search_page(url, tmp, args.seconds))
+            if args.only in (None, "searches"):
+                figures.update(bench_search_fleet(url, handle, tmp, max(200, args.searches)))
         handle.close()
     finally:
         proc.terminate()

@@ -20,7 +20,8 @@ from amzauth.config import ConfigError, load_profile
 from amzauth.creators.errors import InvalidInput
 from amzauth.errors import AmzAuthError
 
-KINDS = ("box", "list", "table", "text_link")
+KINDS = ("box", "list", "table", "text_link", "search", "category")
+EMBED_SRC = "https://YOUR-SITE/amazon/embed.js"
 
 
 class _Kits:
@@ -32,12 +33,14 @@ class _Kits:
 
     def get(self, name: str, config: str) -> Any:
         from amzauth.creators import CreatorsClient
-        from amzauth.site import SiteKit
+        from amzauth.site import SiteKit, SiteSettings
 
         with self._mu:
             kit = self._kits.get((name, config))
             if kit is None:
-                kit = SiteKit(CreatorsClient(load_profile(name, config)), owns_client=True)
+                # A preview is worth waiting for: up to 5 s for Amazon, not a page's 300 ms budget.
+                client = CreatorsClient(load_profile(name, config))
+                kit = SiteKit(client, SiteSettings(budget_ms=5000), owns_client=True)
                 self._kits[(name, config)] = kit
             return kit
 
@@ -47,8 +50,16 @@ def _q(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def snippets(kind: str, asins: list[str], keywords: str, theme: str, tagged: str) -> dict[str, str]:
-    """The block as Jinja2, Django and HTML (the embed script) snippets. Pure."""
+def snippets(
+    kind: str, asins: list[str], keywords: str, theme: str, tagged: str, node: str = ""
+) -> dict[str, str]:
+    """The block as Jinja2, Django and HTML (the embed script) snippets. Pure.
+
+    For ``search`` and ``category``, ``tagged`` is the plain tagged Amazon link (a search or a
+    browse page) the embed's div keeps for visitors without JavaScript.
+    """
+    if kind in ("search", "category"):
+        return _live_snippets(kind, theme, tagged, node)
     themed_j = f", theme={_q(theme)}" if theme != "light" else ""
     themed_d = f" theme={_q(theme)}" if theme != "light" else ""
     data_theme = f' data-theme="{theme}"' if theme != "light" else ""
@@ -85,6 +96,25 @@ def snippets(kind: str, asins: list[str], keywords: str, theme: str, tagged: str
     return {"jinja2": j, "django": "{% load amazon %}" + d, "html": html}
 
 
+def _live_snippets(kind: str, theme: str, tagged: str, node: str) -> dict[str, str]:
+    data_theme = f' data-theme="{theme}"' if theme != "light" else ""
+    if kind == "search":
+        j = '{{ amazon_search_box(action="/amazon/search") }}'
+        d = '{% amazon_search_box action="/amazon/search" %}'
+        div = f'<div data-amazon-search{data_theme}>\n  <a href="{tagged}"\n     rel="sponsored nofollow noopener">Search Amazon</a>\n</div>'
+    else:
+        themed_j = f', theme="{theme}"' if theme != "light" else ""
+        themed_d = f' theme="{theme}"' if theme != "light" else ""
+        j = f'{{{{ amazon_category("{node}"{themed_j}) }}}}'
+        d = f'{{% amazon_category "{node}"{themed_d} %}}'
+        div = f'<div data-amazon-category="{node}"{data_theme}>\n  <a href="{tagged}"\n     rel="sponsored nofollow noopener">Browse on Amazon</a>\n</div>'
+    return {
+        "jinja2": j,
+        "django": "{% load amazon %}" + d,
+        "html": f'{div}\n<script src="{EMBED_SRC}" async></script>',
+    }
+
+
 def register_widgets(app: FastAPI, render: Callable[..., HTMLResponse], state: Any) -> None:
     """Add ``GET /widgets`` and ``GET /widgets/site.css`` to the console app."""
     kits = _Kits()
@@ -96,11 +126,27 @@ def register_widgets(app: FastAPI, render: Callable[..., HTMLResponse], state: A
             return []
         return sorted(n for n, t in profiles.items() if t.get("api") == "creators")
 
-    def preview(name: str, kind: str, asins_text: str, keywords: str, theme: str) -> dict[str, Any]:
+    def preview(
+        name: str, kind: str, asins_text: str, keywords: str, theme: str, node: str = ""
+    ) -> dict[str, Any]:
         from amzauth.site import Box, ProductList, Table, TextLink
-        from amzauth.site.urls import parse_asin, tagged_url
+        from amzauth.site.blocks import Category
+        from amzauth.site.urls import parse_asin, search_url, tagged_url
 
         kit = kits.get(name, str(state.profiles.path))
+        if kind in ("search", "category"):
+            if kind == "category":
+                cat = Category.of(node, count=3, theme=theme)
+                html = kit.render_many([cat], styles=False)[0]
+                tagged = f"https://{kit.marketplace}/b?node={cat.node}&tag={kit.partner_tag}"
+                return {"html": html, "snippets": snippets(kind, [], "", theme, tagged, cat.node)}
+            html = kit.search_box("#widget-preview")  # a preview: the form goes nowhere here
+            if keywords:
+                html += kit.render_many(
+                    [ProductList.of(keywords=keywords, count=3, theme=theme)], styles=False
+                )[0]
+            tagged = search_url(kit.marketplace, keywords or "", kit.partner_tag)
+            return {"html": html, "snippets": snippets(kind, [], keywords, theme, tagged)}
         raw = [a for a in asins_text.replace(",", " ").split() if a]
         asins = [parse_asin(a, "asins") for a in raw]
         block: Any
@@ -138,6 +184,7 @@ def register_widgets(app: FastAPI, render: Callable[..., HTMLResponse], state: A
         asins: str = "",
         keywords: str = "",
         theme: str = "light",
+        node: str = "",
     ) -> Response:
         available = await run_in_threadpool(names)
         ctx: dict[str, Any] = {
@@ -149,18 +196,22 @@ def register_widgets(app: FastAPI, render: Callable[..., HTMLResponse], state: A
             "kinds": KINDS,
             "asins": asins,
             "keywords": keywords,
+            "node": node,
             "theme": theme,
             "themes": ("light", "dark", "compact"),
             "result": None,
             "error": None,
         }
-        if profile is None or not (asins or keywords):
+        wants = asins or keywords or node or kind == "search"
+        if profile is None or not wants:
             return render(request, "widgets.html", **ctx)
         if profile not in available:
             ctx["error"] = {"message": "Choose a Creators API profile."}
             return render(request, "widgets.html", 400, **ctx)
         try:
-            ctx["result"] = await run_in_threadpool(preview, profile, ctx["kind"], asins, keywords, theme)
+            ctx["result"] = await run_in_threadpool(
+                preview, profile, ctx["kind"], asins, keywords, theme, node
+            )
         except InvalidInput as exc:
             ctx["error"] = {"message": str(exc), "field": exc.field}
             return render(request, "widgets.html", 400, **ctx)

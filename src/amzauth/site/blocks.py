@@ -24,6 +24,7 @@ __all__ = [
     "TABLE_ROWS",
     "Block",
     "Box",
+    "Category",
     "ImageLink",
     "ProductList",
     "ProductView",
@@ -215,7 +216,38 @@ class ImageLink:
         return ()
 
 
-Block = Box | ProductList | Table | TextLink | ImageLink
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A browse node's page: its name, breadcrumbs (ancestors), child categories and products."""
+
+    node: str
+    count: int | None = None
+    fields: tuple[str, ...] | None = None
+    button: str | None = None
+    theme: str | None = None
+    kind: str = "category"
+
+    @classmethod
+    def of(
+        cls,
+        node: str | int,
+        *,
+        count: int | None = None,
+        fields: Iterable[str] | str | None = None,
+        **kw: Any,
+    ) -> Category:
+        text = str(node).strip()
+        if not text.isdigit() or len(text) > 20:
+            raise InvalidInput("node", f"a category is a numeric browse node id such as 172282, not {node!r}")
+        if count is not None and not (isinstance(count, int) and 1 <= count <= 10):
+            raise InvalidInput("count", "count must be a whole number from 1 to 10")
+        return cls(text, count, _fields(fields), kw.get("button"), _theme(kw.get("theme")))
+
+    def needs(self) -> tuple[str, ...]:
+        return ()
+
+
+Block = Box | ProductList | Table | TextLink | ImageLink | Category
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ stale. :class:`ProductData` is the shell around a shared :class:`CreatorsClient`
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import secrets
 import threading
@@ -31,11 +32,16 @@ from typing import Any, Final
 from amzauth.creators import wire
 from amzauth.creators.client import CreatorsClient
 from amzauth.creators.flow import NEGATIVE_CODES, NEGATIVE_TTL
-from amzauth.creators.models import Item, ItemError, ItemsResult, SearchResult
-from amzauth.errors import AmzAuthError
+from amzauth.creators.models import BrowseNodesResult, Item, ItemError, ItemsResult, SearchResult
+from amzauth.errors import AmazonUnavailable, AmzAuthError
 from amzauth.site.settings import SiteSettings
 
-__all__ = ["Found", "ProductData", "classify"]
+__all__ = ["BUSY", "FAILED", "OK", "PENDING", "Found", "ProductData", "classify"]
+
+OK: Final = "ok"
+PENDING: Final = "pending"  # still fetching past the render budget
+BUSY: Final = "busy"  # throttled, quota spent or Amazon unavailable: "try again shortly"
+FAILED: Final = "failed"
 
 log = logging.getLogger("amzauth.site")
 
@@ -87,11 +93,19 @@ class ProductData:
         settings: SiteSettings,
         *,
         clock: Callable[[], float] | None = None,
+        marketplace: str | None = None,
+        partner_tag: str | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.clock = clock or client.core.clock
-        target = client.target()
+        target = client.target(marketplace, partner_tag)
+        # Another store of the credential's region (localised links): every call names it.
+        self._where: dict[str, Any] = (
+            {"marketplace": target.marketplace, "partner_tag": target.partner_tag}
+            if marketplace is not None
+            else {}
+        )
         self.marketplace: str = target.marketplace
         self.partner_tag: str = target.partner_tag
         probe = wire.items_payload(["B000000000"], partner_tag=target.partner_tag)
@@ -100,7 +114,7 @@ class ProductData:
         self._pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="amzauth-site")
         self._mu = threading.Lock()
         self._inflight: dict[frozenset[str], Future[ItemsResult]] = {}
-        self._searches: dict[tuple[Any, ...], Future[SearchResult]] = {}
+        self._searches: dict[tuple[Any, ...], Future[Any]] = {}
         self._logged: dict[tuple[str, str], float] = {}
         self._queued: dict[str, float] = {}
         self._queue: dict[str, None] = {}
@@ -204,7 +218,7 @@ class ProductData:
             fut = self._inflight.get(key)
             if fut is not None and not fut.done():
                 return fut
-            fut = self._pool.submit(self.client.get_items, asins)
+            fut = self._pool.submit(functools.partial(self.client.get_items, asins, **self._where))
             self._inflight[key] = fut
 
         def done(f: Future[ItemsResult]) -> None:
@@ -218,27 +232,47 @@ class ProductData:
 
     def search(self, *, keywords: str | None, **options: Any) -> tuple[SearchResult | None, bool]:
         """A cached search within the budget: (result or None, still pending)."""
-        key = (keywords, tuple(sorted(options.items())))
+        result, state = self.search_state(keywords=keywords, **options)
+        return result, state == PENDING
+
+    def search_state(self, *, keywords: str | None, **options: Any) -> tuple[SearchResult | None, str]:
+        """A cached search within the budget and how it went: ``ok``, ``pending``, ``busy`` or ``failed``.
+
+        ``busy`` means Amazon (or the fleet's limiter, its quota spent) asked us to wait: the page
+        says "try again shortly" instead of an error. Cached queries answer without the limiter.
+        """
+        key = ("search", keywords, tuple(sorted(options.items())))
+        got, state = self._budgeted(key, f"search:{keywords}", self.client.search_items, keywords, **options)
+        return got, state
+
+    def browse_node(self, node_id: str) -> tuple[BrowseNodesResult | None, str]:
+        """getBrowseNodes for one node (name, ancestors, children), cached, within the budget."""
+        return self._budgeted(("node", node_id), f"node:{node_id}", self.client.get_browse_nodes, [node_id])
+
+    def _budgeted(
+        self, key: tuple[Any, ...], subject: str, fn: Callable[..., Any], *args: Any, **kw: Any
+    ) -> tuple[Any, str]:
+        """Run one cached call in the pool (shared by concurrent views), wait at most the budget."""
         with self._mu:
             fut = self._searches.get(key)
             if fut is None or (fut.done() and fut.exception() is not None):
-                fut = self._pool.submit(self.client.search_items, keywords, **options)
+                fut = self._pool.submit(fn, *args, **kw)
                 self._searches[key] = fut
                 if len(self._searches) > 256:
                     for k in [k for k, f in self._searches.items() if f.done()][:128]:
                         del self._searches[k]
-                fut.add_done_callback(lambda f: self._report(f, [f"search:{keywords}"]))
+                fut.add_done_callback(lambda f: self._report(f, [subject]))
         try:
             result = fut.result(timeout=self.settings.budget)
         except FutureTimeout:
-            return None, True
-        except Exception:
+            return None, PENDING
+        except Exception as exc:
             with self._mu:
                 self._searches.pop(key, None)
-            return None, False
+            return None, BUSY if isinstance(exc, AmazonUnavailable) else FAILED
         with self._mu:
             self._searches.pop(key, None)  # the client's cache answers the next view
-        return result, False
+        return result, OK
 
     # -- background refresh -----------------------------------------------------------------------------
     def queue_refresh(self, asins: Iterable[str]) -> None:
@@ -423,7 +457,7 @@ class ProductData:
     # -- lifecycle ---------------------------------------------------------------------------------------
     def warm(self, asins: Sequence[str], progress: Callable[[int, int], None] | None = None) -> ItemsResult:
         """Fill the cache for ``asins`` (batches of 10; cached ones cost nothing)."""
-        return self.client.get_items(asins, progress=progress)
+        return self.client.get_items(asins, progress=progress, **self._where)
 
     def close(self) -> None:
         with self._mu:

@@ -19,7 +19,7 @@ from jinja2 import Environment, Template, pass_environment
 from jinja2.ext import Extension
 from markupsafe import Markup
 
-from amzauth.site.blocks import Box, ImageLink, ProductList, Table, TextLink
+from amzauth.site.blocks import Box, Category, ImageLink, ProductList, Table, TextLink
 from amzauth.site.kit import SiteKit, current_page
 
 __all__ = ["AmazonExtension", "install"]
@@ -71,6 +71,18 @@ def amazon_image_link(env: Environment, asin: str, text: str | None = None) -> M
 
 
 @pass_environment
+def amazon_category(env: Environment, node: str | int, **options: Any) -> Markup:
+    return _kit(env).block(Category.of(node, **options), env)
+
+
+@pass_environment
+def amazon_search_box(
+    env: Environment, action: str = "/amazon/search", category: str | None = None
+) -> Markup:
+    return _kit(env).search_box(action, category)
+
+
+@pass_environment
 def amazon_styles(env: Environment) -> Markup:
     return _kit(env).styles()
 
@@ -92,6 +104,8 @@ class AmazonExtension(Extension):
             amazon_table=amazon_table,
             amazon_link=amazon_link,
             amazon_image_link=amazon_image_link,
+            amazon_category=amazon_category,
+            amazon_search_box=amazon_search_box,
             amazon_styles=amazon_styles,
             amazon_disclosure=amazon_disclosure,
         )

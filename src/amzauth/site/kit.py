@@ -19,6 +19,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, Template, TemplateNotFound
@@ -32,6 +33,7 @@ from amzauth.site.blocks import (
     TABLE_ROWS,
     Block,
     Box,
+    Category,
     ImageLink,
     ProductList,
     ProductView,
@@ -41,16 +43,25 @@ from amzauth.site.blocks import (
     product_view,
     table_winners,
 )
-from amzauth.site.data import Found, ProductData
+from amzauth.site.data import BUSY, FAILED, OK, PENDING, Found, ProductData
 from amzauth.site.fmt import Formatter, locale_for
+from amzauth.site.localise import Local, pick_marketplace, tags_by_marketplace
 from amzauth.site.settings import SiteSettings
 from amzauth.site.urls import search_url, tagged_url
 
-__all__ = ["Page", "SiteKit", "current_page"]
+__all__ = ["SEARCH_INDEXES", "Page", "SearchOutcome", "SiteKit", "current_page"]
+
+# The search indexes the search form offers (any other index name is accepted in the URL).
+SEARCH_INDEXES = (
+    "All", "Apparel", "Automotive", "Baby", "Beauty", "Books", "Electronics", "GroceryAndGourmetFood",
+    "HealthPersonalCare", "HomeAndKitchen", "KindleStore", "Music", "OfficeProducts", "PetSupplies",
+    "SportsAndOutdoors", "ToolsAndHomeImprovement", "ToysAndGames", "VideoGames",
+)  # fmt: skip
 
 MEMO_SIZE = 4096
 
 _PAGE: contextvars.ContextVar[Page | None] = contextvars.ContextVar("amzauth_site_page", default=None)
+_LOCAL: contextvars.ContextVar[Local | None] = contextvars.ContextVar("amzauth_site_local", default=None)
 
 
 def current_page() -> Page | None:
@@ -65,6 +76,8 @@ class SearchOutcome:
     total: int
     cached: bool
     failed: bool = False  # Amazon could not answer (the list shows only its "more" link)
+    state: str = OK  # ok, pending, busy ("try again shortly") or failed
+    memo_key: Any = field(default=None, compare=False)  # set when the views came from a cached answer
 
 
 @dataclass
@@ -113,9 +126,12 @@ class SiteKit:
         self._owns_client = owns_client
         self.env = self._make_env(None, template_dirs)
         self._envs: dict[int, Environment] = {}
-        self._memo: dict[Any, Markup] = {}  # rendered blocks by (block, env, items' fetch time and freshness)
+        self._memo: dict[Any, Any] = {}  # rendered blocks by (block, env, items' fetch time and freshness)
         self._envs_mu = threading.Lock()
         rel = escape(self.settings.rel)
+        self.local_tags = tags_by_marketplace(self.settings.partner_tags)
+        self._local_data: dict[str, ProductData | None] = {}  # other stores of the credential's region
+        self._local_mu = threading.Lock()
         self.link_attrs = Markup(f'rel="{rel}"' + (' target="_blank"' if self.settings.new_tab else ""))
 
     @classmethod
@@ -143,6 +159,9 @@ class SiteKit:
 
     def close(self) -> None:
         self.data.close()
+        for other in self._local_data.values():
+            if other is not None:
+                other.close()
         if self._owns_client:
             self.client.close()
 
@@ -239,7 +258,87 @@ class SiteKit:
         return self.settings.disclosure_text or self.fmt.text("disclosure")
 
     # -- data ----------------------------------------------------------------------------------------
+    # -- localised links -------------------------------------------------------------------------------
+    def local_for(self, country: str | None, accept_language: str | None) -> Local | None:
+        """The visitor's store and tag when localisation is on and it differs from the profile's."""
+        if not self.settings.localise:
+            return None
+        mp = pick_marketplace(country, accept_language, self.local_tags, self.marketplace)
+        if mp == self.marketplace:
+            return None
+        return Local(mp, self.local_tags[mp])
+
+    @contextlib.contextmanager
+    def visitor(self, headers: Any) -> Iterator[Local | None]:
+        """Render for the visitor of these request headers (any mapping with ``.get``):
+        their country's store and tag with ``localise`` on; a no-op otherwise."""
+        local = None
+        if self.settings.localise:
+            local = self.local_for(
+                headers.get(self.settings.country_header)
+                or headers.get(self.settings.country_header.lower()),
+                headers.get("Accept-Language") or headers.get("accept-language"),
+            )
+        token = _LOCAL.set(local)
+        try:
+            yield local
+        finally:
+            _LOCAL.reset(token)
+
+    def market(self) -> tuple[str, str]:
+        """(marketplace, partner tag) links go to for the current visitor."""
+        local = _LOCAL.get()
+        return (local.marketplace, local.partner_tag) if local else (self.marketplace, self.partner_tag)
+
+    def local_data(self, local: Local) -> ProductData | None:
+        """The data path for another store this credential can query (same region), else None."""
+        with self._local_mu:
+            if local.marketplace not in self._local_data:
+                from amzauth.config.marketplaces import find_marketplace
+
+                here, there = find_marketplace(self.marketplace), find_marketplace(local.marketplace)
+                same = here is not None and there is not None and here.region == there.region
+                self._local_data[local.marketplace] = (
+                    ProductData(
+                        self.client, self.settings, clock=self.clock,
+                        marketplace=local.marketplace, partner_tag=local.partner_tag,
+                    )
+                    if same
+                    else None
+                )  # fmt: skip
+            return self._local_data[local.marketplace]
+
     def view(self, asin: str, item: Item | None) -> ProductView:
+        local = _LOCAL.get()
+        if local is None:
+            return self._home_view(asin, item)
+        # The visitor's store: its own data when this credential can read that store and has it
+        # cached (price included: it came from there); otherwise it is fetched in the background
+        # for the next view, and meanwhile (or when the item is not sold there) a tagged search for
+        # the title in that store, without the home store's price.
+        there = self.local_data(local)
+        if there is not None:
+            found = there.peek([asin])
+            got = found.items.get(asin)
+            if got is not None:
+                return product_view(
+                    asin, got, now=self.clock(), items_ttl=there.ttl, settings=self.settings,
+                    fmt=self.fmt, marketplace=local.marketplace, partner_tag=local.partner_tag,
+                )  # fmt: skip
+            if asin not in found.errors:
+                there.queue_refresh([asin])
+        v = self._home_view(asin, item)
+        url = (
+            search_url(local.marketplace, v.title, local.partner_tag)
+            if v.title
+            else tagged_url(local.marketplace, asin, local.partner_tag)
+        )
+        return dc_replace(
+            v, url=url, price=None, currency=None, price_text=None, price_as_of=None, as_of_text=None,
+            savings_percent=None, savings_text=None,
+        )  # fmt: skip
+
+    def _home_view(self, asin: str, item: Item | None) -> ProductView:
         return product_view(
             asin,
             item,
@@ -272,7 +371,7 @@ class SiteKit:
 
     def render_cached(self, blocks: Sequence[Block], *, styles: bool = True) -> list[Markup] | None:
         """Render only if every item is fresh in the cache (no waiting at all), else None."""
-        if any(isinstance(b, ProductList) and b.is_search for b in blocks):
+        if any(isinstance(b, Category) or (isinstance(b, ProductList) and b.is_search) for b in blocks):
             return None
         return self._render(blocks, env=None, styles=styles, wait=False)
 
@@ -300,7 +399,7 @@ class SiteKit:
             style = Markup("")
         return out
 
-    def _common(self, b: Box | ProductList | Table, style: Markup) -> dict[str, Any]:
+    def _common(self, b: Box | ProductList | Table | Category, style: Markup) -> dict[str, Any]:
         return {
             "styles": style,
             "theme": b.theme or self.settings.theme,
@@ -312,15 +411,17 @@ class SiteKit:
 
     def _render_block(self, env: Environment, b: Block, found: Found, style: Markup) -> Markup:
         """A block's HTML, from the render memo when its items and their freshness are unchanged."""
-        if isinstance(b, ProductList) and b.is_search:
-            return self._render_fresh(env, b, found, style)
+        if isinstance(b, Category):
+            return self._render_category(env, b, style)
+        if (isinstance(b, ProductList) and b.is_search) or _LOCAL.get() is not None:
+            return self._render_fresh(env, b, found, style)  # a visitor's store may fill in later
         now = self.clock()
         ttl, max_age = self.data.ttl, self.settings.max_price_age
         state = []
         for a in b.needs():
             item = found.items.get(a)
             state.append(None if item is None else (item.fetched_at, *freshness(item, now, ttl, max_age)))
-        key = (b, id(env), bool(style), found.pending, tuple(state))
+        key = (b, id(env), bool(style), found.pending, tuple(state), _LOCAL.get())
         html = self._memo.get(key)
         if html is None:
             html = self._render_fresh(env, b, found, style)
@@ -369,48 +470,205 @@ class SiteKit:
             opts["sort_by"] = b.sort
         if b.browse_node:
             opts["browse_node_id"] = b.browse_node
-        result, pending = self.data.search(keywords=b.keywords, **opts)
-        more = search_url(self.marketplace, b.keywords or "", self.partner_tag, b.search_index)
+        result, state = self.data.search_state(keywords=b.keywords, **opts)
+        mp, tag = self.market()
+        more = search_url(mp, b.keywords or "", tag, b.search_index)
         if result is None:
-            return SearchOutcome([], more, pending, 0, False, failed=not pending)
-        views = [self.view(i.asin, i) for i in result.items[:count]]
-        return SearchOutcome(views, result.search_url or more, False, result.total, result.cached)
+            return SearchOutcome([], more, state == PENDING, 0, False, failed=state != PENDING, state=state)
+        items = result.items[:count]
+        now, ttl, max_age = self.clock(), self.data.ttl, self.settings.max_price_age
+        # Views change only with Amazon's answer, the visitor's store and each item's freshness.
+        key = (
+            "search", b, count, page, _LOCAL.get(), result.fetched_at, result.total,
+            tuple((i.asin, i.fetched_at, *freshness(i, now, ttl, max_age)) for i in items),
+        )  # fmt: skip
+        local = _LOCAL.get() is not None  # a visitor's store may fill in later: not memoised
+        memo = None if local else self._memo.get(key)
+        if isinstance(memo, SearchOutcome):
+            return dc_replace(memo, cached=result.cached)
+        views = [self.view(i.asin, i) for i in items]
+        home_more = result.search_url if mp == self.marketplace else None
+        if local:
+            return SearchOutcome(views, home_more or more, False, result.total, result.cached)
+        outcome = SearchOutcome(views, home_more or more, False, result.total, result.cached, memo_key=key)
+        self._remember(key, outcome)
+        return outcome
 
-    def search_page(self, b: ProductList, page: int) -> tuple[list[ProductView], str, bool, int, bool]:
-        o = self.search_views(b, 10, page)
-        return o.views, o.more_url, o.pending, o.total, o.cached
+    def _remember(self, key: Any, value: Any) -> None:
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = value
+
+    def search_page(self, b: ProductList, page: int) -> SearchOutcome:
+        """One results page (10 products) of a search, through the shared cache and limiter."""
+        return self.search_views(b, 10, page)
 
     def render_search_page(
         self,
         q: str,
-        views: Sequence[ProductView],
-        more_url: str,
-        pending: bool,
+        outcome: SearchOutcome | None,
         *,
+        page: int = 1,
+        pages: int = 0,
+        category: str | None = None,
+        sort: str | None = None,
+        error: str | None = None,
+    ) -> Markup:
+        """A whole results page: the search form, the results as a list block, shareable page links.
+
+        ``outcome`` None shows only the form (no keywords yet, or ``error`` naming what to fix).
+        """
+        key = None
+        if outcome is not None and outcome.memo_key is not None and error is None:
+            key = ("page", outcome.memo_key, q, page, pages, category, sort)
+            html = self._memo.get(key)
+            if isinstance(html, Markup):
+                return html
+        out = self._render_search_page(q, outcome, page, pages, category, sort, error)
+        if key is not None:
+            self._remember(key, out)
+        return out
+
+    def _render_search_page(
+        self,
+        q: str,
+        outcome: SearchOutcome | None,
         page: int,
         pages: int,
         category: str | None,
         sort: str | None,
+        error: str | None,
     ) -> Markup:
-        """A whole results page: the search form, the results as a list block, shareable page links."""
-        ctx = self._common(
-            ProductList(keywords=q), Markup(self.env.get_template("amzauth/styles.html").render())
-        )
-        ctx.update(
-            products=views,
-            fields=self.settings.fields,
-            more_url=more_url,
-            more_text=self.fmt.text("more"),
-            empty=self.fmt.text("no_results") if not pending else None,
-            pending=pending,
-        )
-        listing = Markup(self.env.get_template("amzauth/list.html").render(ctx))
+        listing = Markup("")
+        notice = error
+        if outcome is not None:
+            ctx = self._common(ProductList(keywords=q), Markup(""))
+            empty = None
+            if outcome.state == OK and not outcome.views:
+                empty = self.fmt.text("no_results_for", q=q)
+            elif outcome.state == BUSY:
+                notice = self.fmt.text("busy")
+            elif outcome.state == PENDING:
+                notice = self.fmt.text("pending")
+            elif outcome.state == FAILED:
+                notice = self.fmt.text("failed")
+            ctx.update(
+                products=outcome.views,
+                fields=self.settings.fields,
+                more_url=outcome.more_url,
+                more_text=self.fmt.text("more"),
+                empty=empty,
+                pending=outcome.pending,
+            )
+            listing = Markup(self.env.get_template("amzauth/list.html").render(ctx))
+        indexes = list(SEARCH_INDEXES)
+        if category and category not in indexes:
+            indexes.append(category)
         return Markup(
             self.env.get_template("amzauth/search_page.html").render(
                 q=q, listing=listing, page=page, pages=pages, category=category, sort=sort,
-                sorts=sorted(SORT_BY), lang=self.fmt.locale.split("_")[0],
+                sorts=sorted(SORT_BY), indexes=indexes, notice=notice, error=error is not None,
+                styles=Markup(self.env.get_template("amzauth/styles.html").render()),
+                t=self.fmt.text, lang=self.fmt.locale.split("_")[0], theme=self.settings.theme,
             )
         )  # fmt: skip
+
+    def render_search_fragment(
+        self, q: str, outcome: SearchOutcome, *, page: int, pages: int, styles: bool = True
+    ) -> Markup:
+        """One results page as a fragment (the embed's search box): the list block and its state."""
+        ctx = self._common(
+            ProductList(keywords=q),
+            Markup(self.env.get_template("amzauth/styles.html").render()) if styles else Markup(""),
+        )
+        ctx.update(
+            products=outcome.views,
+            fields=self.settings.fields,
+            more_url=outcome.more_url,
+            more_text=self.fmt.text("more"),
+            empty=self.fmt.text("no_results_for", q=q) if outcome.state == OK else None,
+            pending=outcome.pending,
+        )
+        notice = {BUSY: "busy", FAILED: "failed", PENDING: "pending"}.get(outcome.state)
+        notice = self.fmt.text(notice) if notice else None
+        listing = self.env.get_template("amzauth/list.html").render(ctx)
+        head = f'<p class="amz-notice" role="status">{escape(notice)}</p>' if notice else ""
+        return Markup(
+            f'<div class="amz-search-results" data-page="{page}" data-pages="{pages}" '
+            f'data-state="{escape(outcome.state)}">{head}{listing}</div>'
+        )
+
+    def render_notice_page(self, message: str, title: str) -> Markup:
+        """A plain polite page (too many requests, bad address): never a traceback."""
+        return Markup(
+            self.env.get_template("amzauth/notice_page.html").render(
+                message=message, title=title, lang=self.fmt.locale.split("_")[0], t=self.fmt.text
+            )
+        )
+
+    def search_box(self, action: str = "/amazon/search", category: str | None = None) -> Markup:
+        """A search form (GET, works without JavaScript) leading to the ASGI app's results page."""
+        indexes = list(SEARCH_INDEXES)
+        if category and category not in indexes:
+            indexes.append(category)
+        return Markup(
+            self.env.get_template("amzauth/search_form.html").render(
+                action=action, q="", category=category, indexes=indexes, sorts=sorted(SORT_BY),
+                t=self.fmt.text,
+            )
+        )  # fmt: skip
+
+    # -- categories ------------------------------------------------------------------------------------
+    def category(self, node: str | int, **options: Any) -> Markup:
+        """The category block (name, breadcrumbs, child categories, products) for a browse node."""
+        return self.block(Category.of(node, **options))
+
+    def category_data(self, b: Category) -> tuple[Any, str]:
+        """(the BrowseNode or None, state) for a category block."""
+        result, state = self.data.browse_node(b.node)
+        if result is None:
+            return None, state
+        node = next((n for n in result.nodes if n.id == b.node), None)
+        return node, state
+
+    def _render_category(
+        self, env: Environment, b: Category, style: Markup, *, href: str | None = None, heading: int = 2
+    ) -> Markup:
+        node, state = self.category_data(b)
+        listing = self._render_list(
+            env,
+            ProductList(browse_node=b.node, count=b.count, fields=b.fields, button=b.button, theme=b.theme),
+            Found(),
+            Markup(""),
+        )
+        pattern = href or self.settings.category_url
+
+        def link(node_id: str) -> str:
+            return pattern.replace("{id}", node_id)
+
+        ctx = self._common(b, style)
+        ctx.update(
+            node=node, node_id=b.node, state=state, listing=listing, href=link, heading=heading,
+            ancestors=list(reversed(node.ancestors)) if node is not None else [],
+            t=self.fmt.text,
+        )  # fmt: skip
+        return Markup(self._template(env, "amzauth/category.html").render(ctx))
+
+    def render_category(self, b: Category, href: str | None = None, styles: bool = True) -> Markup:
+        """The category block with its links following ``href`` (``{id}`` is replaced)."""
+        style = Markup(self.env.get_template("amzauth/styles.html").render()) if styles else Markup("")
+        return self._render_category(self.env, b, style, href=href)
+
+    def render_category_page(self, b: Category) -> tuple[Markup, Any, str]:
+        """A whole category page (for the ASGI app): (html, node or None, state)."""
+        block = self._render_category(self.env, b, Markup(""), href="{id}", heading=1)
+        node, state = self.category_data(b)  # answered from the client's memory now
+        name = (node.name if node is not None else None) or self.fmt.text("categories")
+        html = self.env.get_template("amzauth/category_page.html").render(
+            block=block, name=name, lang=self.fmt.locale.split("_")[0], t=self.fmt.text,
+            styles=Markup(self.env.get_template("amzauth/styles.html").render()),
+        )  # fmt: skip
+        return Markup(html), node, state
 
     def render_index(self) -> Markup:
         return Markup(self.env.get_template("amzauth/index.html").render(lang=self.fmt.locale.split("_")[0]))
@@ -447,9 +705,7 @@ class SiteKit:
         return "–"
 
     def _render_link(self, env: Environment, b: TextLink | ImageLink, item: Item | None) -> Markup:
-        url = (item.url if item is not None else None) or tagged_url(
-            self.marketplace, b.asin, self.partner_tag
-        )
+        url = self.view(b.asin, item).url
         text = b.text or (item.title if item is not None and item.title else None) or self.fmt.text("view")
         ctx: dict[str, Any] = {"url": url, "text": text, "link": self.link_attrs}
         if isinstance(b, ImageLink):

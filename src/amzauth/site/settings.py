@@ -7,6 +7,7 @@ Every option has a default that follows Amazon's Associates rules (disclosure on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
@@ -29,6 +30,8 @@ BOX_FIELDS: Final = (
     "button",
 )
 DEFAULT_REL: Final = "sponsored nofollow noopener"
+_HOST_RE: Final = re.compile(r"^www\.amazon\.[a-z.]{2,6}$")
+_TAG_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,13 @@ class SiteSettings:
     list_count: int = 5
     workers: int = 4  # background fetch threads
     cors_origins: tuple[str, ...] = ()  # sites allowed to use the ASGI app cross-origin (the embed)
+    category_url: str = "/category/{id}"  # where a category block's breadcrumbs and children link to
+    visitor_rate: float = 2.0  # requests per second one visitor may make to the ASGI app (0: no limit)
+    visitor_burst: int = 20  # requests one visitor may make at once before the rate applies
+    visitor_header: str | None = None  # trusted proxy header with the client IP (CF-Connecting-IP)
+    localise: bool = False  # send each visitor to their own country's store (needs partner_tags)
+    partner_tags: tuple[str, ...] = ()  # "www.amazon.de=mysite-21": the site's tag in other stores
+    country_header: str = "CF-IPCountry"  # header with the visitor's country (set by your CDN/proxy)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -80,6 +90,21 @@ class SiteSettings:
                 raise InvalidInput(
                     "cors_origins",
                     f"cors_origins takes site origins such as https://example.com (no '*', no path), not {origin!r}",
+                )
+        if "{id}" not in self.category_url:
+            raise InvalidInput("category_url", "category_url must contain {id}, e.g. /category/{id}")
+        if not 0 <= self.visitor_rate <= 10_000:
+            raise InvalidInput(
+                "visitor_rate", "visitor_rate must be 0 (no limit) to 10000 requests per second"
+            )
+        if not 1 <= self.visitor_burst <= 100_000:
+            raise InvalidInput("visitor_burst", "visitor_burst must be 1 to 100000 requests")
+        for entry in self.partner_tags:
+            host, _, tag = entry.partition("=")
+            if not _HOST_RE.match(host.strip().lower()) or not _TAG_RE.match(tag.strip()):
+                raise InvalidInput(
+                    "partner_tags",
+                    f"partner_tags takes entries such as www.amazon.de=mysite-21, not {entry!r}",
                 )
         if not 1 <= self.workers <= 64:
             raise InvalidInput("workers", "workers must be between 1 and 64")
@@ -115,18 +140,18 @@ class SiteSettings:
 
 def _coerce(name: str, value: Any) -> Any:
     """Profile values may arrive as text (environment variables): turn them into the field's type."""
-    if name in ("fields", "cors_origins"):
+    if name in ("fields", "cors_origins", "partner_tags"):
         if isinstance(value, str):
             return tuple(x.strip() for x in value.split(",") if x.strip())
         return tuple(value)
-    if name in ("disclosure", "new_tab") and isinstance(value, str):
+    if name in ("disclosure", "new_tab", "localise") and isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
-    if name in ("budget_ms", "refresh_ahead", "max_price_age"):
+    if name in ("budget_ms", "refresh_ahead", "max_price_age", "visitor_rate"):
         try:
             return float(value)
         except (TypeError, ValueError):
             raise InvalidInput(name, f"{name} must be a number, not {value!r}") from None
-    if name in ("list_count", "workers"):
+    if name in ("list_count", "workers", "visitor_burst"):
         try:
             return int(value)
         except (TypeError, ValueError):

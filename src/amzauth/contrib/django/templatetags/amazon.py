@@ -4,6 +4,7 @@
 {% amazon_list keywords="kettle" preset="bestsellers" count=3 %}  {% amazon_list asins="B0..,B0.." %}
 {% amazon_table "B0SBXUS001,B0SBXUS004" rows="price,rating" %}
 {% amazon_link "B0SBXUS008" "this novel" %}  {% amazon_image_link "B0SBXUS008" %}
+{% amazon_category "172541" count=5 %}  {% amazon_search_box action="/amazon/search" %}
 {% amazon_styles %}  {% amazon_disclosure %}
 """
 
@@ -46,6 +47,16 @@ def amazon_link(asin: str, text: str | None = None) -> SafeString:
 @register.simple_tag
 def amazon_image_link(asin: str, text: str | None = None) -> SafeString:
     return _safe(get_kit().image_link(asin, text))
+
+
+@register.simple_tag
+def amazon_category(node: Any, **options: Any) -> SafeString:
+    return _safe(get_kit().category(node, **options))
+
+
+@register.simple_tag
+def amazon_search_box(action: str = "/amazon/search", category: str | None = None) -> SafeString:
+    return _safe(get_kit().search_box(action, category))
 
 
 @register.simple_tag
