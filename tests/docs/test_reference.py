@@ -132,3 +132,11 @@ def test_doctor_report_example_has_the_keys_the_doctor_prints(fresh_sandbox: Any
     assert set(printed["diagnosis"]) == set(documented["diagnosis"])
     assert [set(s) for s in printed["steps"]] == [set(s) for s in documented["steps"]]
     assert printed["diagnosis"]["cause"] == documented["diagnosis"]["cause"] == "version-mismatch"
+
+
+def test_every_docs_page_is_in_the_site_nav() -> None:
+    """`mkdocs build --strict` refuses pages left out of the nav; catch that here, not only in CI's docs step."""
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    pages = sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md"))
+    missing = [p for p in pages if not re.search(rf":\s*{re.escape(p)}\s*$", nav, re.M)]
+    assert not missing, f"add these pages to mkdocs.yml's nav: {missing}"
