@@ -41,7 +41,13 @@ from amzauth.engine import (
 )
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
 from tests.console.test_slow_clients import slow_vs_normal
-from tests.console.test_two_consoles import EDITS, concurrent_creates, two_console_processes
+from tests.console.test_two_consoles import (
+    EDITS,
+    KILLED_SECRET,
+    concurrent_creates,
+    kill_mid_save,
+    two_console_processes,
+)
 from tests.engine.test_lock_liveness import SERVED_WITHIN, kill_holder_then_serve
 from tests.leakscan import scan_text
 from tests.reliability._env import (
@@ -828,6 +834,29 @@ def _two_consoles(ctx: Ctx) -> str:
         acknowledged, lost = concurrent_creates(urls, cfg)
     assert lost == 0 and acknowledged == EDITS, (acknowledged, lost)
     return f"{acknowledged} of {EDITS} edits acknowledged, {lost} lost"
+
+
+@row(
+    "console-killed-mid-save",
+    area="Console",
+    fault="a profile save killed with SIGKILL between writing its temp file (every secret) and renaming it",
+    expected="the profiles file stays the old, valid one; the next save removes the temp file",
+)
+def _killed_mid_save(ctx: Ctx) -> str:
+    from amzauth.console.profiles_file import ProfilesFile
+    from tests.console.conftest import creators_profile as console_profile
+    from tests.console.conftest import write_profiles
+
+    cfg = ctx.tmp / "killed" / "amzauth.toml"
+    cfg.parent.mkdir(mode=0o700)
+    write_profiles(cfg, {"shop": console_profile(ctx.sb.url)})
+    before = cfg.read_text()
+    leftover = kill_mid_save(cfg)
+    assert leftover.exists() and cfg.read_text() == before
+    ProfilesFile(cfg).update("next", console_profile(ctx.sb.url, partner_tag="next-20"))
+    assert not leftover.exists() and not list(cfg.parent.glob(".amzauth.toml.*.tmp"))
+    assert KILLED_SECRET not in cfg.read_text()
+    return "old file intact after the kill; the next save removed the temp file (0 left); file valid"
 
 
 @row(
