@@ -547,6 +547,35 @@ def _spapi_403(ctx: Ctx) -> str:
 
 
 @row(
+    "spapi-stored-token-moved",
+    area="SP-API",
+    fault="a profile using a stored refresh token (`stored:<seller>`) is pointed at another `sandbox` "
+    "URL after the seller authorized",
+    expected="refused before any request: a config error naming `sandbox` and the fix; the token is "
+    "never sent; the unchanged profile still gets its token",
+)
+def _stored_token_moved(ctx: Ctx) -> str:
+    from amzauth.config import ConfigError
+    from amzauth.config.endpoints import stored_token_endpoint
+    from amzauth.config.profiles import resolve_stored
+    from amzauth.config.storage import save_refresh_token
+
+    p = spapi_profile(ctx.sb.url)
+    rt = p.secret("refresh_token") or ""
+    ref = save_refresh_token(
+        str(p.get("client_id")), "na", "A1MATRIXSELLER", rt, prefer="file",
+        endpoint=stored_token_endpoint(p),
+    ).reference
+    moved = p.replace(refresh_token=ref, sandbox=ctx.sb.url.replace("127.0.0.1", "localhost"))
+    exc = raised(ConfigError, lambda: ctx.manager(resolve_stored(moved)).get_token())
+    assert exc.key == "sandbox" and "authorize again" in (exc.fix or ""), exc
+    assert ctx.token_log() == []
+    ctx.keep(ctx.manager(resolve_stored(p.replace(refresh_token=ref))).get_token())
+    assert len(ctx.token_log()) == 1
+    return "ConfigError naming sandbox, 0 token requests; the unchanged profile: 1 token request, served"
+
+
+@row(
     "spapi-503",
     area="SP-API",
     fault="HTTP 503 `ServiceUnavailable` from an SP-API operation",
