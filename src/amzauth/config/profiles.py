@@ -328,8 +328,10 @@ def _check_binding(profile: Profile, entry: Mapping[str, Any], spid: str, path: 
         key=key,
         profile=profile.name,
         file=profile.file,
-        fix=f"set {key} back to {before}, or authorize again with this {key} "
-        f"(`amzauth spapi authorize --profile {profile.name}`); the record is in {store}",
+        fix=(f"set {key} back to {before}" if entry.get(key) else f"remove {key}")
+        + f", or authorize again with this {key} "
+        f"(`amzauth spapi authorize --profile {profile.name}`, `spapi self-authorize`, or the "
+        f"console's Authorize a seller); the record is in {store}",
     )
 
 
