@@ -30,7 +30,8 @@ def widgets(tmp_path: Path, fresh_sandbox: Any) -> Iterator[httpx.Client]:
 
     cfg = tmp_path / "amzauth.toml"
     write_profiles(cfg, {"shop": creators_profile(fresh_sandbox.url)})
-    with run_console(cfg) as handle, httpx.Client(base_url=handle.url, timeout=30) as c:
+    # The explicit opt-out, as tests/console's fixture: these tests are about the page, not sign-in.
+    with run_console(cfg, no_auth=True) as handle, httpx.Client(base_url=handle.url, timeout=30) as c:
         yield c
 
 

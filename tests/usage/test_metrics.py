@@ -96,10 +96,10 @@ def test_console_metrics_route_is_off_by_default_and_on_when_asked(
 ) -> None:
     from amzauth.console import run_console
 
-    with run_console(used_config) as handle:
+    with run_console(used_config, no_auth=True) as handle:
         assert httpx.get(handle.url + "/metrics").status_code == 404
     monkeypatch.setenv("AMZAUTH_CONSOLE_METRICS", "1")
-    with run_console(used_config) as handle:
+    with run_console(used_config, no_auth=True) as handle:
         r = httpx.get(handle.url + "/metrics")
         assert r.status_code == 200
         assert {k: v for k, v in _parsed(r.text).items() if k in _expected(used_config)} == _expected(
