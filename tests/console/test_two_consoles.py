@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ import httpx
 import pytest
 
 from tests.console.conftest import C31_ID, C31_SECRET, creators_profile, csrf_of, write_profiles
+from tests.support import register_secret
 
 EDITS = 100
 LOST: dict[str, int] = {}  # figures for the report
@@ -214,3 +216,61 @@ def test_a_temp_file_left_by_a_killed_save_is_removed_by_the_next(
     )
     assert not leftover.exists()
     assert [p.name for p in config_path.parent.glob(f".{config_path.name}.*.tmp")] == []
+
+
+KILLED_SECRET = "amzn1.oa2-cs.v1.k1lledm1dsave0000000000000000000000000000000000009"
+register_secret(KILLED_SECRET)
+
+# The writer that gets killed: the console's own ProfilesFile.update in a child process. Only the
+# standard library's os.replace is wrapped, so the child says where it is and then waits between
+# writing its temp file (every secret in it) and renaming it: the parent kills it exactly there.
+_KILLED_WRITER = r"""
+import os, sys, time
+from amzauth.console.profiles_file import ProfilesFile
+real_replace = os.replace
+def paused_replace(src, dst, *a, **k):
+    print("in-window", src, flush=True)
+    time.sleep(120)
+    real_replace(src, dst, *a, **k)
+os.replace = paused_replace
+table = {"api": "creators", "credential_version": "3.1", "client_id": sys.argv[2],
+         "client_secret": sys.argv[3], "marketplace": "www.amazon.com", "partner_tag": "killed-20"}
+ProfilesFile(sys.argv[1]).update("killed", table)
+"""
+
+
+def kill_mid_save(config_path: Path) -> Path:
+    """SIGKILL a profile save between its temp write and its rename; returns the temp file it left."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(config_path), C31_ID, KILLED_SECRET],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("in-window "), line + proc.stderr.read() if proc.stderr else line
+        leftover = Path(line.split(" ", 1)[1].strip())
+        assert KILLED_SECRET in leftover.read_text()  # the window really holds the secrets
+    finally:
+        proc.kill()  # SIGKILL: no finally, no cleanup in the writer
+        proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    return leftover
+
+
+def test_kill_9_mid_save_leaves_no_secrets_after_the_next_save(
+    client: httpx.Client, config_path: Path
+) -> None:
+    write_profiles(config_path, {"shop": creators_profile("http://127.0.0.1:9")})
+    before = config_path.read_text()
+    leftover = kill_mid_save(config_path)
+    assert leftover.exists() and leftover.parent == config_path.parent
+    assert config_path.read_text() == before  # the old file, whole: the rename never happened
+    page = client.get("/profiles/new").text
+    r = client.post("/profiles/new", data={**_form("next", "n-20"), "csrf_token": csrf_of(page)})
+    assert r.status_code == 303
+    assert not leftover.exists()
+    assert list(config_path.parent.glob(f".{config_path.name}.*.tmp")) == []
+    saved = tomllib.loads(config_path.read_text())["profiles"]
+    assert set(saved) == {"shop", "next"} and KILLED_SECRET not in config_path.read_text()
+    assert oct(config_path.stat().st_mode & 0o777) == "0o600"

@@ -96,3 +96,29 @@ def test_demo_runs_end_to_end() -> None:
                    "version-mismatch", "credential_version", "scope-override-wrong-family", "creatorsapi::default",
                    "[profiles.default]", "amzauth doctor"):
         assert needle in text, needle
+
+
+def test_demo_says_each_step_as_it_starts_and_never_waits_for_a_retry() -> None:
+    """Issue 19: `make demo` was silent; every long step is announced on stderr, in order, and the
+    staged mistakes are answered by one token request each (the sandbox's log), with no retry wait."""
+    out = run_cli("demo", timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.splitlines()
+    expected = [
+        "starting the sandbox",
+        "1. Test Connection",
+        "token: asking https://api.amazon.com/auth/o2/token",
+        "api: calling https://creatorsapi.amazon/",
+        "2. searching 'wireless earbuds'",
+        "3. staging the mistake",
+        "token: asking https://creatorsapi.auth.us-east-1.amazoncognito.com/oauth2/token",
+        "4. staging the mistake",
+        "token: asking https://api.amazon.com/auth/o2/token",
+    ]
+    at = -1
+    for step in expected:
+        found = next((i for i, line in enumerate(lines) if i > at and line.startswith(step)), None)
+        assert found is not None, f"{step!r} not announced after line {at}: {lines}"
+        at = found
+    assert not [line for line in lines if line.startswith("waiting:")]  # no retry, no Retry-After wait
+    assert out.stdout.count("The sandbox saw 1 token request for this mistake") == 2

@@ -41,7 +41,13 @@ from amzauth.engine import (
 )
 from amzauth.errors import AmzAuthError, NetworkError, TokenError
 from tests.console.test_slow_clients import slow_vs_normal
-from tests.console.test_two_consoles import EDITS, concurrent_creates, two_console_processes
+from tests.console.test_two_consoles import (
+    EDITS,
+    KILLED_SECRET,
+    concurrent_creates,
+    kill_mid_save,
+    two_console_processes,
+)
 from tests.engine.test_lock_liveness import SERVED_WITHIN, kill_holder_then_serve
 from tests.leakscan import scan_text
 from tests.reliability._env import (
@@ -541,6 +547,35 @@ def _spapi_403(ctx: Ctx) -> str:
 
 
 @row(
+    "spapi-stored-token-moved",
+    area="SP-API",
+    fault="a profile using a stored refresh token (`stored:<seller>`) is pointed at another `sandbox` "
+    "URL after the seller authorized",
+    expected="refused before any request: a config error naming `sandbox` and the fix; the token is "
+    "never sent; the unchanged profile still gets its token",
+)
+def _stored_token_moved(ctx: Ctx) -> str:
+    from amzauth.config import ConfigError
+    from amzauth.config.endpoints import stored_token_endpoint
+    from amzauth.config.profiles import resolve_stored
+    from amzauth.config.storage import save_refresh_token
+
+    p = spapi_profile(ctx.sb.url)
+    rt = p.secret("refresh_token") or ""
+    ref = save_refresh_token(
+        str(p.get("client_id")), "na", "A1MATRIXSELLER", rt, prefer="file",
+        endpoint=stored_token_endpoint(p),
+    ).reference
+    moved = p.replace(refresh_token=ref, sandbox=ctx.sb.url.replace("127.0.0.1", "localhost"))
+    exc = raised(ConfigError, lambda: ctx.manager(resolve_stored(moved)).get_token())
+    assert exc.key == "sandbox" and "authorize again" in (exc.fix or ""), exc
+    assert ctx.token_log() == []
+    ctx.keep(ctx.manager(resolve_stored(p.replace(refresh_token=ref))).get_token())
+    assert len(ctx.token_log()) == 1
+    return "ConfigError naming sandbox, 0 token requests; the unchanged profile: 1 token request, served"
+
+
+@row(
     "spapi-503",
     area="SP-API",
     fault="HTTP 503 `ServiceUnavailable` from an SP-API operation",
@@ -828,6 +863,29 @@ def _two_consoles(ctx: Ctx) -> str:
         acknowledged, lost = concurrent_creates(urls, cfg)
     assert lost == 0 and acknowledged == EDITS, (acknowledged, lost)
     return f"{acknowledged} of {EDITS} edits acknowledged, {lost} lost"
+
+
+@row(
+    "console-killed-mid-save",
+    area="Console",
+    fault="a profile save killed with SIGKILL between writing its temp file (every secret) and renaming it",
+    expected="the profiles file stays the old, valid one; the next save removes the temp file",
+)
+def _killed_mid_save(ctx: Ctx) -> str:
+    from amzauth.console.profiles_file import ProfilesFile
+    from tests.console.conftest import creators_profile as console_profile
+    from tests.console.conftest import write_profiles
+
+    cfg = ctx.tmp / "killed" / "amzauth.toml"
+    cfg.parent.mkdir(mode=0o700)
+    write_profiles(cfg, {"shop": console_profile(ctx.sb.url)})
+    before = cfg.read_text()
+    leftover = kill_mid_save(cfg)
+    assert leftover.exists() and cfg.read_text() == before
+    ProfilesFile(cfg).update("next", console_profile(ctx.sb.url, partner_tag="next-20"))
+    assert not leftover.exists() and not list(cfg.parent.glob(".amzauth.toml.*.tmp"))
+    assert KILLED_SECRET not in cfg.read_text()
+    return "old file intact after the kill; the next save removed the temp file (0 left); file valid"
 
 
 @row(

@@ -67,6 +67,11 @@ def announce_waits() -> None:
             lg.setLevel(logging.INFO)
 
 
+def say_step(text: str) -> None:
+    """Say on stderr what a long step is doing as it starts (stdout keeps its one document)."""
+    err_console().print(f"{text}…", markup=False, style="dim")
+
+
 def emit_json(doc: Any) -> None:
     """Write one JSON document to stdout and nothing else."""
     sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")

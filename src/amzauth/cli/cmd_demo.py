@@ -3,6 +3,10 @@
 It shows, in order: a healthy Test Connection, a cached product search, then the two mistakes that
 cost Creators API users the most time (a 3.x secret under a 2.x version; a scope override of the
 other family) with the doctor's diagnosis of each, then how to switch to real credentials.
+
+Each step says on stderr what it is doing as it starts, and any wait the engines decide (a retry)
+is announced too; the staged mistakes are answered at once and not retried (the demo shows the
+sandbox's count of token requests for each), so the whole demo takes a second or two once installed.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ def demo(
     from rich.rule import Rule
     from rich.table import Table
 
+    from amzauth.cli._common import announce_waits, say_step
     from amzauth.creators import CreatorsClient
     from amzauth.doctor import run_doctor
     from amzauth.doctor.render import diagnosis_box, render_report, step_diagram
@@ -55,17 +60,21 @@ def demo(
         "[bold]amzauth demo[/]: a local Amazon (the sandbox) answers exactly as Amazon would; "
         "no Amazon account is needed.\n"
     )
+    announce_waits()
+    say_step("starting the sandbox (a local Amazon) in this process")
     with run_sandbox() as sb:
         con.print(
             f"sandbox listening on {sb.url}  (every https://HOST/PATH is served at {sb.url}/HOST/PATH)\n"
         )
 
         con.print(Rule("1. Test Connection with a healthy 3.1 credential"))
-        report = run_doctor(_profile(sb.url))
+        say_step("1. Test Connection: config, token, one API call")
+        report = run_doctor(_profile(sb.url), on_step=say_step)
         render_report(report.doc, con)
 
         con.print(Rule(f"2. Product search: {keywords!r} on www.amazon.com"))
         sb.clear_requests()
+        say_step(f"2. searching {keywords!r} twice (the second answer comes from the cache)")
         with CreatorsClient(_profile(sb.url)) as client:
             first = client.search_items(keywords, item_count=5)
             second = client.search_items(keywords, item_count=5)
@@ -83,17 +92,26 @@ def demo(
             f"(cached={second.cached}): the sandbox saw {len(searches)} searchItems request for the two calls.\n"
         )
 
-        con.print(Rule('3. Mistake: a 3.x secret with credential_version = "2.1"'))
-        bad = run_doctor(_profile(sb.url, credential_version="2.1"))
-        con.print(step_diagram(bad.doc))
-        if bad.doc["diagnosis"]:
-            con.print(diagnosis_box(bad.doc["diagnosis"]))
-
-        con.print(Rule('4. Mistake: a scope override of the other family (scope = "creatorsapi/default")'))
-        bad = run_doctor(_profile(sb.url, scope="creatorsapi/default"))
-        con.print(step_diagram(bad.doc))
-        if bad.doc["diagnosis"]:
-            con.print(diagnosis_box(bad.doc["diagnosis"]))
+        mistakes = (
+            ('3. Mistake: a 3.x secret with credential_version = "2.1"', {"credential_version": "2.1"}),
+            (
+                '4. Mistake: a scope override of the other family (scope = "creatorsapi/default")',
+                {"scope": "creatorsapi/default"},
+            ),
+        )
+        for title, changes in mistakes:
+            con.print(Rule(title))
+            say_step(title.replace("Mistake", "staging the mistake", 1))
+            sb.clear_requests()
+            bad = run_doctor(_profile(sb.url, **changes), on_step=say_step)
+            con.print(step_diagram(bad.doc))
+            if bad.doc["diagnosis"]:
+                con.print(diagnosis_box(bad.doc["diagnosis"]))
+            asked = [r for r in sb.requests() if r["path"].endswith("/token")]
+            con.print(
+                f"The sandbox saw {len(asked)} token request for this mistake: a refusal that no retry "
+                "can fix is diagnosed at once, not retried.\n"
+            )
 
     con.print(Rule("5. Your own credentials"))
     con.print(

@@ -35,13 +35,10 @@ def doctor(
             extra={"code": "usage", "key": "--timeout"},
         )
 
-    def waiting(text: str) -> None:  # said on stderr: stdout keeps its one document under --json
-        from amzauth.cli._common import err_console
-
-        err_console().print(f"{text}…", markup=False, style="dim")
+    from amzauth.cli._common import say_step
 
     report = run_doctor(
-        profile_name=profile, config=config, offline=offline, timeout=timeout, on_step=waiting
+        profile_name=profile, config=config, offline=offline, timeout=timeout, on_step=say_step
     )
     if json_out:
         emit_json(report.doc)

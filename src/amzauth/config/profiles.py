@@ -251,7 +251,7 @@ def resolve_stored(profile: Profile, *, path: str | Path | None = None) -> Profi
 
     Raises ConfigError naming refresh_token when nothing is stored under that reference.
     """
-    from amzauth.config.storage import STORED_PREFIX, is_stored_reference, load_refresh_token
+    from amzauth.config.storage import STORED_PREFIX, is_stored_reference, load_refresh_token, stored_entry
     from amzauth.errors import StorageError
 
     ref = profile.secret("refresh_token")
@@ -275,6 +275,10 @@ def resolve_stored(profile: Profile, *, path: str | Path | None = None) -> Profi
         region = mp.region
     client_id = str(profile.get("client_id") or "")
     try:
+        if spid:
+            entry = stored_entry(client_id, str(region or ""), spid, path=path)
+            if entry is not None:
+                _check_binding(profile, entry, spid, path)
         token = load_refresh_token(client_id, str(region or ""), spid, path=path) if spid else None
     except StorageError as exc:
         raise ConfigError(
@@ -292,6 +296,43 @@ def resolve_stored(profile: Profile, *, path: str | Path | None = None) -> Profi
     sources = dict(resolved.sources)
     sources["refresh_token"] = ref
     return Profile(resolved.name, resolved.file, resolved.values, sources)
+
+
+def _check_binding(profile: Profile, entry: Mapping[str, Any], spid: str, path: str | Path | None) -> None:
+    """Refuse a stored token to a profile whose token endpoint is not the one the token came from.
+
+    The token stays unread, so it cannot be sent. Entries stored before endpoints were recorded
+    carry none and are not checked.
+    """
+    from amzauth.config.endpoints import stored_token_endpoint
+    from amzauth.config.storage import FileTokenStorage
+
+    recorded = entry.get("token_endpoint")
+    if not isinstance(recorded, str) or not recorded:
+        return
+    now = stored_token_endpoint(profile)
+    if now["token_endpoint"] == recorded:
+        return
+    key = "auth_endpoint"
+    if "sandbox" in entry and (entry.get("sandbox") or None) != now["sandbox"]:
+        key = "sandbox"
+    before = entry.get(key) or "(not set)"
+    after = now[key] or "(not set)"
+    source = profile.sources.get(key)
+    origin = f" (set by {source})" if source and source != "file" else ""
+    store = FileTokenStorage(path).path
+    raise ConfigError(
+        f"the stored refresh token for selling partner {spid} was obtained from {recorded}; "
+        f"this profile would send it to {now['token_endpoint']} because {key} changed "
+        f"from {before} to {after}{origin}; it was not sent",
+        key=key,
+        profile=profile.name,
+        file=profile.file,
+        fix=(f"set {key} back to {before}" if entry.get(key) else f"remove {key}")
+        + f", or authorize again with this {key} "
+        f"(`amzauth spapi authorize --profile {profile.name}`, `spapi self-authorize`, or the "
+        f"console's Authorize a seller); the record is in {store}",
+    )
 
 
 # The name amzauth.spapi exports.

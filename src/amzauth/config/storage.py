@@ -18,7 +18,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
@@ -32,6 +32,9 @@ KEYRING_SERVICE: Final = "amzauth-spapi"
 TOKEN_FILE_NAME: Final = "spapi_refresh_tokens.json"
 FILE_VERSION: Final = 1
 StorePreference = Literal["auto", "keyring", "file"]
+# Recorded with each token: where it was obtained. Entries stored before these existed have none
+# of them and are not checked (they keep working as before).
+BINDING_KEYS: Final = ("token_endpoint", "auth_endpoint", "sandbox")
 
 
 def storage_key(client_id: str, region: str, selling_partner_id: str) -> str:
@@ -284,16 +287,29 @@ def save_refresh_token(
     prefer: StorePreference = "auto",
     path: str | Path | None = None,
     application_id: str | None = None,
+    endpoint: Mapping[str, str | None] | None = None,
 ) -> StoredToken:
+    """Store a refresh token; ``endpoint`` (see :func:`amzauth.config.endpoints.stored_token_endpoint`)
+    binds it to the token URL it came from, so it is never sent anywhere else."""
     key = storage_key(client_id, region, selling_partner_id)
-    meta = {
+    meta: dict[str, Any] = {
         "client_id": client_id,
         "region": region,
         "selling_partner_id": selling_partner_id,
         "application_id": application_id,
     }
+    if endpoint is not None:
+        meta.update({k: endpoint.get(k) for k in BINDING_KEYS})
     where = storage_for(prefer, path).save(key, refresh_token, meta)
     return StoredToken(stored_in=where, reference=STORED_PREFIX + selling_partner_id, key=key)
+
+
+def stored_entry(
+    client_id: str, region: str, selling_partner_id: str, *, path: str | Path | None = None
+) -> dict[str, Any] | None:
+    """What is recorded with a stored token (never the token itself), or None when nothing is stored."""
+    entry = FileTokenStorage(path).entry(storage_key(client_id, region, selling_partner_id))
+    return None if entry is None else {k: v for k, v in entry.items() if k != "refresh_token"}
 
 
 def load_refresh_token(
@@ -321,6 +337,7 @@ def is_stored_reference(value: str | None) -> bool:
 
 
 __all__ = [
+    "BINDING_KEYS",
     "FILE_VERSION",
     "KEYRING_SERVICE",
     "STORED_PREFIX",
@@ -338,4 +355,5 @@ __all__ = [
     "save_refresh_token",
     "storage_for",
     "storage_key",
+    "stored_entry",
 ]

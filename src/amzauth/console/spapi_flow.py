@@ -173,6 +173,7 @@ class PendingFlows:
                 message=f"Profile {flow.profile} cannot be read any more.",
                 field="none",
             )
+        from amzauth.config.endpoints import stored_token_endpoint
         from amzauth.config.storage import save_refresh_token
         from amzauth.errors import AmzAuthError
         from amzauth.spapi.errors import AuthorizationError
@@ -187,6 +188,7 @@ class PendingFlows:
                 auth.selling_partner_id,
                 auth.refresh_token.reveal(),
                 application_id=flow.consent.application_id,
+                endpoint=stored_token_endpoint(profile),
             )
         except AuthorizationError as exc:
             return Outcome(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
+from amzauth.config.endpoints import SPAPI_TOKEN_ENDPOINT as SPAPI_TOKEN_ENDPOINT
+from amzauth.config.endpoints import sandbox_url as sandbox_url
 from amzauth.config.marketplaces import (
     AWS_REGION_BY_REGION,
     BY_COUNTRY,
@@ -42,7 +44,6 @@ COGNITO_SCOPE: Final = "creatorsapi/default"
 LWA_SCOPE: Final = "creatorsapi::default"
 CREATORS_API: Final = "https://creatorsapi.amazon"
 LWA_PATH: Final = "/auth/o2/token"
-SPAPI_TOKEN_ENDPOINT: Final = "https://api.amazon.com/auth/o2/token"
 GRANTLESS_SCOPES: Final = (
     "sellingpartnerapi::notifications",
     "sellingpartnerapi::client_credential:rotation",
@@ -130,17 +131,6 @@ def creators_token_endpoint(version: str) -> str | None:
         region = LWA_VERSION_REGION.get(version, "na")  # 3.4+ falls back to NA [rule]
         return f"https://{LWA_HOST_BY_REGION[region]}{LWA_PATH}"
     return None
-
-
-def sandbox_url(url: str, sandbox: str | None) -> str:
-    """Rewrite ``https://HOST/PATH`` as ``<sandbox>/HOST/PATH`` (docs/reference/config.md)."""
-    if not sandbox:
-        return url
-    parts = urlsplit(url)
-    if not parts.netloc:
-        return url
-    rest = parts.path + (f"?{parts.query}" if parts.query else "")
-    return f"{sandbox.rstrip('/')}/{parts.netloc}{rest}"
 
 
 def _check_url(key: str, value: str, profile: Profile) -> None:

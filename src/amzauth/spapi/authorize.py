@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from amzauth.config.endpoints import stored_token_endpoint
 from amzauth.config.profiles import Profile
 from amzauth.config.redact import Secret, redact
 from amzauth.config.storage import STORED_PREFIX, StoredToken, StorePreference, save_refresh_token
@@ -93,6 +94,7 @@ def _store(
         prefer=prefer,
         path=token_file,
         application_id=profile.get("application_id"),
+        endpoint=stored_token_endpoint(profile),
     )
     updated = None
     current = profile.secret("refresh_token")
