@@ -7,11 +7,8 @@ that token to a profile that now points elsewhere (core.plan routes with the sam
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
-
-if TYPE_CHECKING:
-    from amzauth.config.profiles import Profile
 
 SPAPI_TOKEN_ENDPOINT: Final = "https://api.amazon.com/auth/o2/token"
 
@@ -27,7 +24,13 @@ def sandbox_url(url: str, sandbox: str | None) -> str:
     return f"{sandbox.rstrip('/')}/{parts.netloc}{rest}"
 
 
-def stored_token_endpoint(profile: Profile) -> dict[str, str | None]:
+class _HasKeys(Protocol):
+    """What this module reads of a Profile (kept structural: profiles imports this module)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+
+def stored_token_endpoint(profile: _HasKeys) -> dict[str, str | None]:
     """The token endpoint a stored SP-API refresh token of this profile goes to, and what decides it.
 
     Keys: ``token_endpoint`` (effective URL, after the sandbox rewrite), ``auth_endpoint`` (Amazon's
