@@ -53,6 +53,30 @@ def test_json_output_is_redacted_and_cached(config: Path, fresh_sandbox: Any) ->
     assert_token_requests(fresh_sandbox, 1)
 
 
+@pytest.mark.parametrize("where", ["under-a-file", "read-only-fs"])
+def test_clear_on_a_store_that_cannot_be_written_is_a_json_error(
+    where: str, fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    """--clear on an unusable cache location: one JSON error naming the store and the fix, exit 2,
+    no traceback. Made real for root too: a directory under a plain file, or /sys (read-only)."""
+    if where == "under-a-file":
+        (tmp_path / "plain-file").write_text("not a directory")
+        cache_dir = str(tmp_path / "plain-file" / "cache")
+    else:
+        if not os.path.ismount("/sys"):
+            pytest.skip("no /sys (sysfs) mounted here")
+        cache_dir = "/sys/amzauth-cache-test"
+    cfg = tmp_path / "amzauth.toml"
+    cfg.write_text(_toml("default", {**CREATORS_31, "sandbox": fresh_sandbox.url, "cache_dir": cache_dir}))
+    out = run_cli("token", "--clear", "--json", "--config", str(cfg))
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    doc = json.loads(out.stdout)
+    assert doc["code"] == "storage"
+    assert cache_dir in doc["error"] and "cache_dir" in doc["error"]
+    assert "Traceback" not in out.stderr and "amzauth bug" not in out.stderr
+    assert not os.path.exists(cache_dir)
+
+
 def test_show_prints_the_full_token_only_when_asked(config: Path) -> None:
     shown = run_cli("token", "--show", "--config", str(config))
     assert shown.returncode == 0

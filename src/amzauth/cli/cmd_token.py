@@ -45,7 +45,7 @@ def token(
     from amzauth.config import ConfigError, load_profile
     from amzauth.config.redact import redact
     from amzauth.engine import clear_profile, manager_for_profile
-    from amzauth.errors import NetworkError, TokenError
+    from amzauth.errors import NetworkError, StorageError, TokenError
 
     try:
         prof = load_profile(profile, config)
@@ -55,6 +55,8 @@ def token(
             manager = manager_for_profile(prof)
     except ConfigError as exc:
         fail(escape(str(exc)), EXIT_USAGE, as_json=json_out, extra=config_fields(exc))
+    except StorageError as exc:  # a store that cannot be written (read-only filesystem, ...)
+        fail(escape(str(exc)), EXIT_USAGE, as_json=json_out, extra={"code": exc.code})
     if clear:
         if json_out:
             emit_json({"cleared": n})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import sqlite3
 import random
 import threading
 import time
@@ -29,7 +30,7 @@ from amzauth.engine.flow import ADVISORY_PAUSE, RefreshCore, State, drive_async,
 from amzauth.engine.stores import LEASE, MemoryTokenStore, TokenStore, shared_sqlite_store
 from amzauth.engine.transport import as_token_transport
 from amzauth.engine.usage import Tally, UsageStore, tally_beside
-from amzauth.errors import NetworkError, TokenError
+from amzauth.errors import NetworkError, StorageError, TokenError
 
 log = logging.getLogger("amzauth.engine")
 
@@ -313,7 +314,16 @@ def clear_profile(profile: Profile) -> int:
         stores.append(default)
     if configured is not MemoryTokenStore.shared():
         stores.append(MemoryTokenStore.shared())
-    return sum(s.clear(key) for s in stores)
+    cleared = 0
+    for s in stores:
+        try:
+            cleared += s.clear(key)
+        except (OSError, sqlite3.Error) as exc:  # read-only or unusable: say which store, not a traceback
+            raise StorageError(
+                f"cannot clear cached tokens of profile {profile.name!r} in {s!r}: {exc}; "
+                "fix: make that location writable, or set cache_dir to a writable directory"
+            ) from None
+    return cleared
 
 
 def store_for_profile(profile: Profile, kind: str | None = None) -> TokenStore:
