@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import sqlite3
 import random
+import sqlite3
 import threading
 import time
 import weakref
