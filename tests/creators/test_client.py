@@ -556,3 +556,32 @@ def test_construct_from_plan_and_secret_or_from_profile(
     with pytest.raises(ConfigError) as ei:
         CreatorsClient(profile, store="floppy")
     assert ei.value.key == "store"
+
+
+def test_items_read_back_from_the_store_behave_as_fresh_ones(
+    client: CreatorsClient, sb: Any, store: SQLiteResultStore
+) -> None:
+    """A store hit builds each item's fields on first read; before and after that, every way of looking
+    at an item (fields, equality both ways, dumps, repr, copies, raw) gives what the fresh item gives."""
+    first = client.search_items("acme audio")
+    fresh = [i.model_copy(update={"cached": True}) for i in first.items]
+    with make_client(sb, store, memory_size=0) as other:
+        by_eq = other.search_items("acme audio").items
+        by_dump = other.search_items("acme audio").items
+        by_field = other.search_items("acme audio").items
+        by_copy = other.search_items("acme audio").items
+        whole = other.search_items("acme audio")
+        assert other.stats.requests == 0 and other.stats.store_hits == 5
+    assert [f == i for f, i in zip(fresh, by_eq, strict=True)] == [True] * len(fresh)
+    assert [i == f for f, i in zip(fresh, by_eq, strict=True)] == [True] * len(fresh)
+    assert [i.model_dump() for i in by_dump] == [f.model_dump() for f in fresh]
+    assert [(i.title, i.price, i.savings, i.asin) for i in by_field] == [
+        (f.title, f.price, f.savings, f.asin) for f in fresh
+    ]
+    assert [repr(i) for i in by_field] == [repr(f) for f in fresh]
+    assert [i.model_copy() for i in by_copy] == fresh and [i.raw for i in by_copy] == [f.raw for f in fresh]
+    assert json.loads(whole.model_dump_json()) == json.loads(
+        first.model_copy(update={"cached": True, "items": fresh}).model_dump_json()
+    )
+    assert [i.summary() for i in whole.items] == [f.summary() for f in fresh]
+    assert any(f.savings is not None for f in fresh)  # the rebuilt nested model is covered

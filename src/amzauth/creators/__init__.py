@@ -15,18 +15,12 @@ from typing import TYPE_CHECKING
 
 from amzauth._lazy import lazy_exports
 from amzauth.creators import errors
-from amzauth.creators.client import AsyncCreatorsClient, CreatorsClient
 from amzauth.creators.errors import *  # noqa: F403  (the typed errors, listed once in errors.__all__)
-from amzauth.creators.flow import Stats
-from amzauth.creators.limiter import LimitSpec
-from amzauth.creators.store import MemoryResultStore, RedisResultStore, ResultStore, SQLiteResultStore
-
-# Old names (not in __all__), kept importable.
-from amzauth.creators.store import MemoryStore as MemoryStore
-from amzauth.creators.store import RedisStore as RedisStore
-from amzauth.creators.store import SQLiteStore as SQLiteStore
 
 if TYPE_CHECKING:
+    from amzauth.creators.client import AsyncCreatorsClient, CreatorsClient
+    from amzauth.creators.flow import Stats
+    from amzauth.creators.limiter import LimitSpec
     from amzauth.creators.models import (
         BrowseNode,
         BrowseNodeRef,
@@ -39,8 +33,25 @@ if TYPE_CHECKING:
         SearchResult,
         VariationsResult,
     )
+    from amzauth.creators.store import (
+        MemoryResultStore,
+        RedisResultStore,
+        ResultStore,
+        SQLiteResultStore,
+    )
+    from amzauth.creators.store import (
+        MemoryStore as MemoryStore,
+    )
+    from amzauth.creators.store import (
+        RedisStore as RedisStore,
+    )
+    from amzauth.creators.store import (
+        SQLiteStore as SQLiteStore,
+    )
 
-# The result models (and pydantic with them) load on first use: the first answer, or an import by name.
+# The result models (and pydantic with them) load on first use: the first answer, or an import by
+# name. The clients, stores and limiter load on first use too, so a module of this package (the
+# doctor reads ``amzauth.creators.usage``) does not bring the HTTP client, asyncio and the stores.
 _MODELS = (
     "BrowseNode",
     "BrowseNodeRef",
@@ -53,7 +64,27 @@ _MODELS = (
     "SearchResult",
     "VariationsResult",
 )
-__getattr__ = lazy_exports(__name__, dict.fromkeys(_MODELS, "amzauth.creators.models"))
+# MemoryStore, RedisStore and SQLiteStore are old names (not in __all__), kept importable.
+_STORES = (
+    "MemoryResultStore",
+    "RedisResultStore",
+    "ResultStore",
+    "SQLiteResultStore",
+    "MemoryStore",
+    "RedisStore",
+    "SQLiteStore",
+)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(_MODELS, "amzauth.creators.models"),
+        **dict.fromkeys(_STORES, "amzauth.creators.store"),
+        "AsyncCreatorsClient": "amzauth.creators.client",
+        "CreatorsClient": "amzauth.creators.client",
+        "Stats": "amzauth.creators.flow",
+        "LimitSpec": "amzauth.creators.limiter",
+    },
+)
 
 __all__ = [
     "AsyncCreatorsClient",

@@ -82,6 +82,25 @@ class Item(_Frozen):
     fetched_at: float | None = None  # epoch seconds when Amazon answered
     _raw: RawRef | None = PrivateAttr(default=None)
 
+    # An item read back from a cache entry keeps its row until a field is first read: a hit builds
+    # ten shells, not ten sets of fields (most callers read a few items, or none, of a cached page).
+    # Ordinary attribute reads find the filled instance dict; the first read of a shell comes here.
+    def __getattr__(self, name: str) -> Any:
+        if name in _ITEM_FIELD_SET:
+            d = _fill(self)
+            if name in d:
+                return d[name]
+        return _model_getattr(self, name)
+
+    @property
+    def __dict__(self) -> dict[str, Any]:
+        """The field values (pydantic's equality, dumps, copies and repr all read them here)."""
+        return _fill(self)
+
+    @__dict__.setter
+    def __dict__(self, values: dict[str, Any]) -> None:
+        _DICT.__set__(self, values)
+
     @property
     def raw(self) -> dict[str, Any]:
         """Amazon's item document, exactly as it came (shared between equal items: treat it as read-only)."""
@@ -347,11 +366,12 @@ class Answer:
 class RawRef:
     """Where an item's document sits in an :class:`Answer`; equal when the documents are equal."""
 
-    __slots__ = ("answer", "index")
+    __slots__ = ("answer", "index", "row")
 
-    def __init__(self, answer: Answer, index: int | None) -> None:
+    def __init__(self, answer: Answer, index: int | None, row: list[Any] | None = None) -> None:
         self.answer = answer
         self.index = index
+        self.row = row  # the item's cache row until its fields are filled in (see Item.__getattr__)
 
     def get(self) -> dict[str, Any]:
         return self.answer.item(self.index)
@@ -397,6 +417,7 @@ _WIDTH: Final = 10
 _HEAD_AT: Final = len(_PREFIX) + _WIDTH + len('","head":')
 _ANSWER: Final = ',"answer":'
 ITEM_FIELDS: Final = tuple(Item.model_fields)
+_ITEM_FIELD_SET: Final = frozenset(ITEM_FIELDS)
 _SAVINGS_AT: Final = ITEM_FIELDS.index("savings")
 
 
@@ -422,19 +443,45 @@ def _items_from_rows(names: list[str], rows: list[list[Any]], index: list[int], 
     new = Item.__new__
     width = len(ITEM_FIELDS)
     for row, i in zip(rows, index, strict=True):
-        if len(row) != width:
+        if type(row) is not list or len(row) != width:
             raise ValueError("a cached item row of another width")
-        values = dict(zip(ITEM_FIELDS, row))  # noqa: B905  (width checked above; strict= costs 40 %)
-        sv = values["savings"]
-        if sv is not None:
-            values["savings"] = _trusted(Savings, {"amount": sv[0], "percent": sv[1], "currency": sv[2]})
         item = new(Item)
-        _set(item, "__dict__", values)
+        _DICT.__set__(item, {})  # a shell: filled from the row on first read (_fill)
         _set(item, "__pydantic_fields_set__", fields_set)
         _set(item, "__pydantic_extra__", None)
-        _set(item, "__pydantic_private__", {"_raw": RawRef(answer, i)})
+        _set(item, "__pydantic_private__", {"_raw": RawRef(answer, i, row)})
         items.append(item)
     return items
+
+
+_DICT: Final[Any] = BaseModel.__dict__["__dict__"]  # the instance dict itself (Item.__dict__ fills it)
+_model_getattr: Final[Any] = BaseModel.__getattr__  # type: ignore[attr-defined]
+
+
+def _fill(item: Item) -> dict[str, Any]:
+    """The item's instance dict, filled from its cache row first if it is still a shell.
+
+    Values in a row were typed when the entry was written; only ``savings`` is rebuilt. Two threads
+    filling one shell build equal values and the last ``update`` wins (each is atomic).
+    """
+    d: dict[str, Any] = _DICT.__get__(item)
+    if not d:
+        ref = _raw_ref(item)
+        row = ref.row if ref is not None else None
+        if ref is not None and row is not None:
+            values = dict(zip(ITEM_FIELDS, row))  # noqa: B905  (width checked when read)
+            sv = values["savings"]
+            if sv is not None:
+                values["savings"] = _trusted(Savings, {"amount": sv[0], "percent": sv[1], "currency": sv[2]})
+            d.update(values)
+            ref.row = None
+    return d
+
+
+def _raw_ref(item: Item) -> RawRef | None:
+    private = object.__getattribute__(item, "__pydantic_private__")
+    ref = private.get("_raw") if private else None
+    return ref if isinstance(ref, RawRef) else None
 
 
 def encode_entry(result: BaseModel) -> str:

@@ -13,11 +13,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
-from amzauth.catalogue import load_catalogue
 from amzauth.config import ConfigError, Profile, load_profile
 from amzauth.config.marketplaces import REGIONS, SPAPI_HOST_BY_REGION, Region
 from amzauth.config.profiles import resolve_stored
@@ -29,6 +28,9 @@ from amzauth.core.tokens import Token, parse_retry_after
 from amzauth.creators.usage import doctor_fields
 from amzauth.engine.transport import network_error, tls_context
 from amzauth.errors import NetworkError
+
+if TYPE_CHECKING:
+    from amzauth.catalogue import Catalogue
 
 SCHEMA: Final = "amzauth.doctor/1"
 SKEW_WARN: Final = 60.0
@@ -116,6 +118,13 @@ def _api_url(plan: Plan) -> str | None:
     if plan.grant_type == "client_credentials":
         return None
     return f"{plan.api_base_url}/sellers/v1/marketplaceParticipations"
+
+
+def load_catalogue() -> Catalogue:
+    """The error catalogue, imported on first need (a healthy run never loads it nor its models)."""
+    from amzauth.catalogue import load_catalogue as load
+
+    return load()
 
 
 def _diagnosis(choice: Choice, profile: Profile | None = None) -> dict[str, Any]:

@@ -11,34 +11,55 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from amzauth._lazy import lazy_exports
-from amzauth.engine.auth import AmazonAuth, token_rejected
-from amzauth.engine.manager import (
-    DEFAULT_ADVISORY,
-    DEFAULT_MANDATORY,
-    DEFAULT_TIMEOUT,
-    TokenManager,
-    clear_profile,
-    manager_for_profile,
-    store_for_profile,
-)
-from amzauth.engine.once import FetchInfo, afetch_token_once, fetch_token_once
-from amzauth.engine.stores import (
-    MemoryTokenStore,
-    NegativeEntry,
-    SQLiteTokenStore,
-    TokenStore,
-    shared_sqlite_store,
-)
-from amzauth.engine.transport import HttpxTokenTransport, RawResponse, TokenTransport
 
 if TYPE_CHECKING:
+    from amzauth.engine.auth import AmazonAuth, token_rejected
+    from amzauth.engine.manager import (
+        DEFAULT_ADVISORY,
+        DEFAULT_MANDATORY,
+        DEFAULT_TIMEOUT,
+        TokenManager,
+        clear_profile,
+        manager_for_profile,
+        store_for_profile,
+    )
+    from amzauth.engine.once import FetchInfo, afetch_token_once, fetch_token_once
     from amzauth.engine.redis_store import RedisTokenStore
+    from amzauth.engine.stores import (
+        MemoryTokenStore,
+        NegativeEntry,
+        SQLiteTokenStore,
+        TokenStore,
+        shared_sqlite_store,
+    )
+    from amzauth.engine.transport import HttpxTokenTransport, RawResponse, TokenTransport
 
 
-# RedisTokenStore imports redis (the ``redis`` extra): load it only when asked for.
+# Every name loads its module on first use: a caller of one part (the doctor's one raw token
+# request, the usage record) does not import the manager, asyncio and the stores with it.
+# RedisTokenStore imports redis (the ``redis`` extra).
 __getattr__ = lazy_exports(
     __name__,
     {
+        **dict.fromkeys(("AmazonAuth", "token_rejected"), "amzauth.engine.auth"),
+        **dict.fromkeys(
+            (
+                "DEFAULT_ADVISORY",
+                "DEFAULT_MANDATORY",
+                "DEFAULT_TIMEOUT",
+                "TokenManager",
+                "clear_profile",
+                "manager_for_profile",
+                "store_for_profile",
+            ),
+            "amzauth.engine.manager",
+        ),
+        **dict.fromkeys(("FetchInfo", "afetch_token_once", "fetch_token_once"), "amzauth.engine.once"),
+        **dict.fromkeys(
+            ("MemoryTokenStore", "NegativeEntry", "SQLiteTokenStore", "TokenStore", "shared_sqlite_store"),
+            "amzauth.engine.stores",
+        ),
+        **dict.fromkeys(("HttpxTokenTransport", "RawResponse", "TokenTransport"), "amzauth.engine.transport"),
         "RedisTokenStore": "amzauth.engine.redis_store",
         # Old names (not in __all__), kept importable.
         "MemoryStore": "amzauth.engine.stores",

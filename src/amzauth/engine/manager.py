@@ -28,6 +28,7 @@ from amzauth.core.retry import RetryPolicy
 from amzauth.core.tokens import Token
 from amzauth.engine.flow import ADVISORY_PAUSE, RefreshCore, State, drive_async, drive_sync
 from amzauth.engine.stores import LEASE, MemoryTokenStore, TokenStore, shared_sqlite_store
+from amzauth.engine.transport import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # still importable from here
 from amzauth.engine.transport import as_token_transport
 from amzauth.engine.usage import Tally, UsageStore, tally_beside
 from amzauth.errors import NetworkError, StorageError, TokenError
@@ -36,7 +37,6 @@ log = logging.getLogger("amzauth.engine")
 
 DEFAULT_ADVISORY: Final = 300.0  # refresh opportunistically in the last 5 minutes of a 1 h token
 DEFAULT_MANDATORY: Final = 60.0  # never hand out a token with less than a minute left
-DEFAULT_TIMEOUT: Final = 10.0  # per token request
 DEFAULT_LIFETIME: Final = 3600.0  # Amazon's token lifetime, for validating the windows
 DEFAULT_REDIS_URL: Final = "redis://127.0.0.1:6379/0"
 

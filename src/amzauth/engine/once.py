@@ -22,8 +22,7 @@ from amzauth.core.tokens import (
     parse_retry_after,
     parse_token_response,
 )
-from amzauth.engine.manager import DEFAULT_TIMEOUT
-from amzauth.engine.transport import HttpxTokenTransport, RawResponse, as_token_transport
+from amzauth.engine.transport import DEFAULT_TIMEOUT, HttpxTokenTransport, RawResponse, as_token_transport
 from amzauth.errors import NetworkError, TokenError
 
 Outcome = Token | TokenError | NetworkError

@@ -11,7 +11,6 @@ memory answers inline, SQLite runs in a worker thread, Redis uses ``redis.asynci
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -535,6 +534,8 @@ CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, unt
         )
 
     async def _call(self, fn: Any, *args: Any) -> Any:
+        import asyncio  # here: a sync caller (the doctor, the CLI) never loads asyncio for the store
+
         return await asyncio.to_thread(fn, *args)
 
     def load(self, key: str) -> Token | None:

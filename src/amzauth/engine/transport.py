@@ -12,12 +12,14 @@ import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 
 import httpx
 
 from amzauth.core.tokens import TokenRequest
 from amzauth.errors import NetworkError
+
+DEFAULT_TIMEOUT: Final = 10.0  # seconds per token request (the manager's and the doctor's default)
 
 
 # -- one TLS context per process and setting ------------------------------------------------------
