@@ -57,7 +57,7 @@ def main() -> None:
     from _demo import announce, demo_profile, parse_args
 
     args = parse_args("django_site")
-    with demo_profile(args.sandbox):
+    with demo_profile(args.sandbox, args.cache_dir):
         configure()
         import django
         from django.core.management import call_command

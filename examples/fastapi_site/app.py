@@ -48,7 +48,7 @@ def main() -> None:
     from amzauth.serving import bind_socket, make_server, serve_foreground, socket_url
 
     args = parse_args("fastapi_site")
-    with demo_profile(args.sandbox), SiteKit.from_profile() as kit:
+    with demo_profile(args.sandbox, args.cache_dir), SiteKit.from_profile() as kit:
         sock = bind_socket(args.host, args.port)
         url = socket_url(sock)
         server = make_server(create_app(kit), on_started=lambda: announce(url))

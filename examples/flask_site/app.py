@@ -32,7 +32,7 @@ def main() -> None:
     from werkzeug.serving import make_server
 
     args = parse_args("flask_site")
-    with demo_profile(args.sandbox), SiteKit.from_profile() as kit:
+    with demo_profile(args.sandbox, args.cache_dir), SiteKit.from_profile() as kit:
         server = make_server(args.host, args.port, create_app(kit), threaded=True)
         announce(f"http://{args.host}:{server.port}")
         with contextlib.suppress(KeyboardInterrupt):

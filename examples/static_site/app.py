@@ -44,7 +44,7 @@ def main() -> None:
     args = parse_args("static_site")
     os.environ.setdefault("AMZAUTH_SITE_LOCALISE", "1")
     os.environ.setdefault("AMZAUTH_SITE_PARTNER_TAGS", "www.amazon.de=demode-21,www.amazon.co.uk=demouk-21")
-    with demo_profile(args.sandbox), SiteKit.from_profile() as kit:
+    with demo_profile(args.sandbox, args.cache_dir), SiteKit.from_profile() as kit:
         sock = bind_socket(args.host, args.port)
         url = socket_url(sock)
         server = make_server(create_app(kit), on_started=lambda: announce(url))

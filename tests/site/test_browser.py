@@ -4,12 +4,14 @@ Each example is started by its documented command (a subprocess pointed at the t
 so its cache starts cold. Checks: boxes, lists and tables show the sandbox's data; every Amazon
 link carries the partner tag and rel=sponsored; the disclosure and "price as of" are visible;
 hostile catalogue titles never run script; a Creators outage leaves the page 200 with tagged
-links; axe-core finds no serious or critical violation; screenshots at 375 and 1280 px.
+links; an entry Amazon answered 25 hours ago shows no price; axe-core finds no serious or critical
+violation; screenshots at 375 and 1280 px.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -38,7 +40,7 @@ def _axe_path() -> Path:
     return AXE
 
 
-def _start(example: str, sandbox_url: str) -> tuple[subprocess.Popen[str], str]:
+def _start(example: str, sandbox_url: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO), env.get("PYTHONPATH", "")])
     env["AMZAUTH_SITE_BUDGET_MS"] = "15000"  # a loaded CI box must not turn the cold first view into links
@@ -50,6 +52,7 @@ def _start(example: str, sandbox_url: str) -> tuple[subprocess.Popen[str], str]:
             "0",
             "--sandbox",
             sandbox_url,
+            *extra,
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -158,6 +161,89 @@ def test_creators_outage_leaves_the_page_200_with_tagged_links(
     assert page.locator(".amz-page-disclosure").is_visible() and dialogs == []
     assert _axe(page) == []
     page.screenshot(path=str(ARTIFACTS / f"{name}-outage-1280.png"), full_page=True)
+
+
+def _age_stored_items(cache_dir: Path, seconds: float) -> int:
+    """Make every item and search answer in the example's SQLite store look ``seconds`` older.
+
+    The answered-at time lives in the row (``created``, ``fresh_until``) and in each item's
+    ``fetched_at`` inside the document: all move back, through the store's own codec.
+    ``stale_until`` stays: the copy is still kept for stale-if-error. Returns the entries aged.
+    """
+    from amzauth.creators.models import Item, SearchResult, decode_entry, encode_entry
+    from amzauth.creators.store import CacheEntry, SQLiteResultStore, default_sqlite_path
+
+    def older(item: Item) -> Item:
+        assert item.fetched_at is not None
+        return item.model_copy(update={"fetched_at": item.fetched_at - seconds})
+
+    path = default_sqlite_path(cache_dir)
+    with sqlite3.connect(path) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM results")]
+    store = SQLiteResultStore(path)
+    try:
+        aged: list[tuple[str, CacheEntry]] = []
+        for key, entry in store.get_many(keys).items():
+            if key.startswith("err:"):
+                continue
+            doc: Item | SearchResult | None
+            if (item := decode_entry(Item, entry.data)) is not None:
+                doc = older(item)
+            elif (found := decode_entry(SearchResult, entry.data)) is not None:
+                at = found.fetched_at - seconds if found.fetched_at is not None else None
+                doc = found.model_copy(update={"items": [older(i) for i in found.items], "fetched_at": at})
+            else:
+                continue
+            row = CacheEntry(
+                encode_entry(doc), entry.created - seconds, entry.fresh_until - seconds, entry.stale_until
+            )
+            aged.append((key, row))
+        store.put_many(aged)
+    finally:
+        store.close()
+    return len(aged)
+
+
+def test_a_25_hour_old_entry_shows_no_price_in_the_browser(
+    fresh_sandbox: Any, visit: Any, tmp_path: Path
+) -> None:
+    """A restart over a store whose answers are 25 h old, Amazon down: title, image and link, no price."""
+    sb = fresh_sandbox
+    cache = tmp_path / "cache"
+    proc, url = _start("flask_site", sb.url, "--cache-dir", str(cache))
+    try:
+        page, _ = visit(url + "/")
+        assert "$49.99" in page.locator(".amz-box[data-asin=B0SBXUS001]").inner_text()  # fresh: priced
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert _age_stored_items(cache, 25 * 3600) >= 5  # every item the page showed
+    sb.add_fault(host="creatorsapi.amazon", path="/catalog/v1/*", status=503, times=-1)  # nothing refreshes
+    before = len(_world.api_log(sb, "getItems"))
+    proc, url = _start("flask_site", sb.url, "--cache-dir", str(cache))
+    try:
+        want = _world.item("www.amazon.com", "B0SBXUS001")
+        for width in (1280, 375):
+            page, dialogs = visit(url + "/", width)
+            box = page.locator(".amz-box[data-asin=B0SBXUS001]")
+            text = box.inner_text()
+            assert want.title in text and "$49.99" not in text and "Price as of" not in text
+            assert box.locator(".amz-price").count() == 0 and box.locator(".amz-asof").count() == 0
+            src = box.locator("img").get_attribute("src") or ""  # Amazon's image (a size variant of it)
+            assert box.locator("img").count() == 1 and src.startswith(want.image.rsplit(".", 1)[0])
+            links = box.locator("a[href*='amazon.']")
+            assert links.count() >= 1
+            for i in range(links.count()):
+                assert "tag=demo-20" in (links.nth(i).get_attribute("href") or "")
+                assert "sponsored" in (links.nth(i).get_attribute("rel") or "").split()
+            assert page.locator(".amz-asof").count() == 0  # no price anywhere on the page
+            assert dialogs == [] and _axe(page) == []
+            page.screenshot(path=str(ARTIFACTS / f"flask_site-25h-{width}.png"), full_page=True)
+        assert len(_world.api_log(sb, "getItems")) > before  # it did try Amazon, which was down
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        sb.reset()
 
 
 def test_embed_enhances_a_static_page_and_leaves_links_without_javascript(
