@@ -19,7 +19,7 @@ import pytest
 
 from amzauth.creators import SQLiteResultStore
 from amzauth.creators.limiter import LimitSpec
-from amzauth.site.visitors import VisitorLimiter, visitor_key
+from amzauth.site.visitors import VisitorLimiter
 from tests.site.conftest import api_calls
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,7 +108,8 @@ def test_a_visitor_flooding_two_workers_gets_one_budget(
     assert len(searched) == BURST + 1
     # The shared store holds digests of the visitors' addresses, never the addresses.
     stored = limiter_keys()
-    assert {visitor_key("198.51.100.9"), visitor_key("198.51.100.10")} <= set(stored)
+    limiter = VisitorLimiter(RATE, BURST)  # the workers' settings: the same keys in the store
+    assert {limiter.key_for("198.51.100.9"), limiter.key_for("198.51.100.10")} <= set(stored)
     assert not any("198.51.100" in k for k in stored)
 
 
@@ -123,6 +124,7 @@ def test_the_front_answers_a_flood_without_the_store(tmp_path: Path) -> None:
         assert all(90 < w <= 100 for w in waits[3:])  # about one interval (100 s) to the next slot
         assert a.asked + b.asked == 3 + 2  # 3 grants, then one refusal per worker from the store
         assert a.take("198.51.100.10") == 0.0  # another visitor has their own budget
+        assert VisitorLimiter(RATE, 50, store).take("198.51.100.9") == 0.0  # a site with other limits too
     finally:
         store.close()
 
@@ -132,10 +134,11 @@ def test_full_visitor_buckets_are_swept_from_the_sqlite_store(tmp_path: Path) ->
     try:
         visitor, credential = LimitSpec(rate=100, burst=1, daily=None, margin=0.0), LimitSpec()
         assert store.acquire("cred", credential, 1_000.0).granted
-        assert store.acquire(visitor_key("192.0.2.1"), visitor, 1_000.0).granted
-        assert store.acquire(visitor_key("192.0.2.2"), visitor, 1_400.0).granted  # sweeps (> 300 s later)
+        one, two = (VisitorLimiter(100, 1).key_for(a) for a in ("192.0.2.1", "192.0.2.2"))
+        assert store.acquire(one, visitor, 1_000.0).granted
+        assert store.acquire(two, visitor, 1_400.0).granted  # sweeps (> 300 s later)
         with sqlite3.connect(tmp_path / "creators.sqlite3") as c:
             rows = {k for (k,) in c.execute("SELECT key FROM limiter")}
-        assert rows == {"cred", visitor_key("192.0.2.2")}  # the credential's state is never swept
+        assert rows == {"cred", two}  # the credential's state is never swept
     finally:
         store.close()

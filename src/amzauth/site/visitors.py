@@ -32,9 +32,8 @@ _PERSON: Final = b"amzauth-visitor"
 
 
 def visitor_key(address: str) -> str:
-    """The store key for a visitor: a digest of the address, never the address itself."""
-    digest = hashlib.blake2b(address.encode("utf-8", "replace"), digest_size=16, person=_PERSON)
-    return f"{EPHEMERAL_PREFIX}visitor:{digest.hexdigest()}"
+    """A visitor's name in the store: a digest of the address, never the address itself."""
+    return hashlib.blake2b(address.encode("utf-8", "replace"), digest_size=16, person=_PERSON).hexdigest()
 
 
 class VisitorLimiter:
@@ -56,11 +55,15 @@ class VisitorLimiter:
         self.refused = 0
         self.asked = 0  # decisions taken by the shared store (the rest came from the front)
 
+    def key_for(self, address: str) -> str:
+        """The visitor's bucket in the store; sites with other limits on one store keep their own."""
+        return f"{EPHEMERAL_PREFIX}visitor:{self.rate!r}:{self.spec.burst if self.spec else 0}:{visitor_key(address)}"
+
     def take(self, address: str) -> float:
         """0.0 when the request may go, else the seconds until it could."""
         if self.spec is None:
             return 0.0
-        key = visitor_key(address)
+        key = self.key_for(address)
         now = self.clock()
         until = self._refused.get(key)
         if until is not None and now < until:  # the shared schedule only moves forward: still refused
