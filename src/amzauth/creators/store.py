@@ -30,6 +30,10 @@ log = logging.getLogger("amzauth.creators")
 
 SQLITE_FILENAME: Final = "creators.sqlite3"
 DEFAULT_REDIS_URL: Final = "redis://127.0.0.1:6379/0"
+# Limiter keys under this prefix (a site's visitors) are forgotten once their bucket is full again:
+# a full bucket is the state of a key never seen, and there may be millions of them.
+EPHEMERAL_PREFIX: Final = "ephemeral:"
+_EPHEMERAL_MAX: Final = 10_000  # memory store: sweep full ephemeral buckets past this many keys
 EntryState = Literal["fresh", "stale", "dead"]
 
 
@@ -154,6 +158,11 @@ class MemoryResultStore(MemoryLocks):
             tat, day, count = self._limits.get(key, (0.0, utc_day(now), 0))
             answer, tat, day, count = acquire(tat, day, count, now, spec)
             self._limits[key] = (tat, day, count)
+            if len(self._limits) > _EPHEMERAL_MAX and key.startswith(EPHEMERAL_PREFIX):
+                for k in [
+                    k for k, v in self._limits.items() if k.startswith(EPHEMERAL_PREFIX) and v[0] < now
+                ]:
+                    del self._limits[k]
             return answer
 
     def penalize(self, key: str, delay: float, now: float) -> None:
@@ -196,6 +205,15 @@ CREATE TABLE IF NOT EXISTS limiter (key TEXT PRIMARY KEY, tat REAL NOT NULL, day
             Path(path).expanduser() if path is not None else default_sqlite_path(), busy_timeout=busy_timeout
         )
         self._swept = 0.0
+        self._swept_limiter = 0.0
+
+    def _sweep_ephemeral(self, db: sqlite3.Connection, now: float) -> None:
+        """Forget ephemeral limiter rows whose bucket is full again (they hold no state)."""
+        self._swept_limiter = now
+        db.execute(
+            "DELETE FROM limiter WHERE key >= ? AND key < ? AND tat < ?",
+            (EPHEMERAL_PREFIX, "ephemeral;", now),
+        )
 
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         if not keys:
@@ -235,6 +253,7 @@ CREATE TABLE IF NOT EXISTS limiter (key TEXT PRIMARY KEY, tat REAL NOT NULL, day
                 self._swept = now
                 db.execute("DELETE FROM results WHERE stale_until < ?", (now,))
                 db.execute("DELETE FROM locks WHERE until < ?", (now - 60,))
+                self._sweep_ephemeral(db, now)
 
         self._write(steps)
 
@@ -257,6 +276,8 @@ CREATE TABLE IF NOT EXISTS limiter (key TEXT PRIMARY KEY, tat REAL NOT NULL, day
                     "INSERT OR REPLACE INTO limiter (key, tat, day, count) VALUES (?, ?, ?, ?)",
                     (key, tat2, day2, count2),
                 )
+                if key.startswith(EPHEMERAL_PREFIX) and now - self._swept_limiter > _HOUSEKEEP_EVERY:
+                    self._sweep_ephemeral(db, now)
             return answer
 
         return self._write(steps)

@@ -332,7 +332,7 @@ class VisitorLimits:
         self.app = app
         self.kit = kit
         s = kit.settings
-        self.limiter = VisitorLimiter(s.visitor_rate, s.visitor_burst)
+        self.limiter = VisitorLimiter(s.visitor_rate, s.visitor_burst, kit.client.store)
         self.header = s.visitor_header
         self.vary = f"{s.country_header}, Accept-Language".encode("latin-1")
 
