@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from amzauth.creators.limiter import LimitSpec
+from amzauth.creators.limiter import LimitSpec, acquire, penalize, utc_day
 from amzauth.creators.store import MemoryResultStore, RedisResultStore, SQLiteResultStore
 from tests.creators import workers
 from tests.creators._world import api_log, catalogue
@@ -140,3 +143,49 @@ def test_redis_outage_falls_back_to_the_local_file(tmp_path: Path) -> None:
     assert store.try_lock("k", "me", 5) and not store.try_lock("k", "you", 5)
     assert store.acquire("cred", LimitSpec(), time.time()).granted
     assert not store.available
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(
+                [0.0, 0.001, 0.05, 0.2, 0.26, 1.0, 30_000.0, 86_400.0]
+            ),  # time since the last ask
+            st.sampled_from(
+                [
+                    LimitSpec(rate=4, burst=3, daily=5, margin=0.0),
+                    LimitSpec(rate=1, burst=1, daily=3),
+                    LimitSpec(rate=1e6, burst=1_000_000, daily=None),
+                    LimitSpec(rate=20, burst=2, daily=None, margin=0.01),
+                ]
+            ),
+            st.booleans(),  # a 429 penalty before the ask
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_sqlite_limiter_decides_as_the_pure_function(steps: list[tuple[float, LimitSpec, bool]]) -> None:
+    """The SQLite store takes a conforming slot in one UPDATE and anything else in a transaction;
+    every answer and the state it leaves must be limiter.acquire's (waits, quota, a new UTC day)."""
+    with tempfile.TemporaryDirectory() as d:
+        store = SQLiteResultStore(Path(d) / "limiter.sqlite3")
+        now = 1_765_000_000.0 + 86_400 - 2.0  # two seconds before a UTC midnight
+        state: tuple[float, str, int] | None = None
+        for gap, spec, penalty in steps:
+            now += gap
+            if penalty:
+                store.penalize("cred", 0.5, now)
+                tat, day, count = state if state is not None else (0.0, utc_day(now), 0)
+                state = (penalize(tat, now, 0.5), day, count)
+            tat, day, count = state if state is not None else (0.0, utc_day(now), 0)
+            want, *after = acquire(tat, day, count, now, spec)
+            got = store.acquire("cred", spec, now)
+            assert got == want
+            if want.granted:
+                state = (after[0], after[1], after[2])
+            with store._mu:
+                row = store._db().execute("SELECT tat, day, count FROM limiter WHERE key = 'cred'").fetchone()
+            assert (row is None and state is None) or row == state
+        store.close()

@@ -12,6 +12,7 @@ can arrive closer than that and be throttled.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -92,7 +93,13 @@ class Decision:
 
 def utc_day(now: float) -> str:
     """The quota day (UTC, as the sandbox and, we assume, Amazon count it)."""
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+    return _day_name(int(now // 86400))
+
+
+@functools.lru_cache(maxsize=4)
+def _day_name(day: int) -> str:
+    """Day ``day`` since the epoch as YYYY-MM-DD (memoised: every limiter decision asks for it)."""
+    return datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d")
 
 
 def acquire(

@@ -187,6 +187,17 @@ def default_sqlite_path(cache_dir: str | os.PathLike[str] | None = None) -> Path
     return default_cache_dir() / SQLITE_FILENAME
 
 
+# limiter.acquire's granted branch as one UPDATE: taken only when the request conforms
+# ((tat - tolerance) - now <= 0, the same float test) and the day's quota has room; RETURNING gives
+# the new count. SET expressions read the row as it was (old day, old count).
+_TAKE_SLOT: Final = (
+    "UPDATE limiter SET tat = max(tat, :now) + :interval, "
+    "count = CASE WHEN day = :today THEN count + 1 ELSE 1 END, day = :today "
+    "WHERE key = :key AND (tat - :tolerance) - :now <= 0 "
+    "AND (:daily IS NULL OR CASE WHEN day = :today THEN count ELSE 0 END < :daily) RETURNING count"
+)
+
+
 class SQLiteResultStore(SQLiteFile):
     """The default store: a private SQLite file shared by every process of the user."""
 
@@ -267,6 +278,29 @@ CREATE TABLE IF NOT EXISTS limiter (key TEXT PRIMARY KEY, tat REAL NOT NULL, day
         return self._write(lambda db: db.execute("DELETE FROM results").rowcount)
 
     def acquire(self, key: str, spec: LimitSpec, now: float) -> Decision:
+        # The common case, a conforming request, in one statement (its own transaction): the same
+        # decision as limiter.acquire, written as its WHERE clause. Anything else (a wait, the daily
+        # quota, a first request) takes the transaction below, which re-reads and decides.
+        today = utc_day(now)
+        with self._mu:
+            rows = (
+                self._db()
+                .execute(
+                    _TAKE_SLOT,
+                    {
+                        "key": key,
+                        "now": now,
+                        "today": today,
+                        "interval": spec.interval,
+                        "tolerance": spec.tolerance,
+                        "daily": spec.daily,
+                    },
+                )
+                .fetchall()  # stepped to the end: the statement (and its write lock) is over
+            )
+        if rows:
+            return Decision(used_today=rows[0][0])
+
         def steps(db: sqlite3.Connection) -> Decision:
             row = db.execute("SELECT tat, day, count FROM limiter WHERE key = ?", (key,)).fetchone()
             tat, day, count = row if row is not None else (0.0, utc_day(now), 0)
