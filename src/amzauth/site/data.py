@@ -48,9 +48,9 @@ FAILED: Final = "failed"
 
 log = logging.getLogger("amzauth.site")
 
-POLL: Final = (
-    1.0  # at most this long (s) between deadline checks while ASINs wait (the clock may be injected)
-)
+# At most this long (s) between deadline checks while ASINs wait (the clock may be injected).
+POLL: Final = 1.0
+HOLD: Final = 2.0  # a partial batch waits at least this long (s) after its first ASIN was queued
 REQUEUE_AFTER: Final = 30.0  # an ASIN whose refresh failed is not queued again for this long (at most)
 
 
@@ -296,10 +296,13 @@ class ProductData:
     def queue_refresh(self, asins: Iterable[str], deadlines: Mapping[str, float] | None = None) -> None:
         """Renew these entries in the background (coalesced into batches of 10 across pages).
 
-        ``deadlines`` gives the clock time each refresh must be sent by (default: now, so at once).
+        ``deadlines`` gives the clock time each refresh must be sent by (default: now). Either way a
+        partial batch waits a short hold after queueing for company (ASINs seen late, near or past
+        their deadline, come in bunches), while views keep serving the cached copy.
         """
         now = time.monotonic()
-        at = self.clock()
+        window = self.ttl * (1 - self.settings.refresh_ahead)
+        at = self.clock() + min(HOLD, window / 2)
         deadlines = deadlines or {}
         backoff = min(REQUEUE_AFTER, self.ttl * (1 - self.settings.refresh_ahead))
         with self._mu:
@@ -309,7 +312,7 @@ class ProductData:
             for a in asins:
                 if now - self._queued.get(a, -backoff) >= backoff:
                     self._queued[a] = now
-                    self._queue[a] = deadlines.get(a, at)
+                    self._queue[a] = max(deadlines.get(a, at), at)
                     added = True
             if len(self._queued) > 100_000:
                 self._queued.clear()
