@@ -10,7 +10,10 @@ stale. :class:`ProductData` is the shell around a shared :class:`CreatorsClient`
   fills the cache for the next view;
 - the refresher coalesces aging ASINs from every page into batches of 10 and re-reads them through
   a second client on the same store, limiter and token manager whose TTL is ``refresh_ahead`` of
-  the main one, so entries are renewed before they expire and views never wait once warm;
+  the main one, so entries are renewed before they expire and views never wait once warm. A batch
+  goes when it holds 10 due ASINs or when the earliest queued deadline (the entry's expiry minus
+  :func:`send_margin`) is reached, so Amazon calls per period stay near distinct items / 10
+  however slowly items come due;
 - each failure is logged once per (code, ASIN) and TTL window, with the catalogue code the doctor
   uses (``amzauth explain CODE``).
 """
@@ -23,7 +26,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -45,8 +48,19 @@ FAILED: Final = "failed"
 
 log = logging.getLogger("amzauth.site")
 
-COALESCE: Final = 0.05  # seconds the refresher waits to gather a batch
+# At most this long (s) between deadline checks while ASINs wait (the clock may be injected).
+POLL: Final = 1.0
+HOLD: Final = 2.0  # a partial batch waits at least this long (s) after its first ASIN was queued
 REQUEUE_AFTER: Final = 30.0  # an ASIN whose refresh failed is not queued again for this long (at most)
+
+
+def send_margin(ttl: float, refresh_ahead: float) -> float:
+    """How long before an entry expires its refresh is sent at the latest: 30 s, at most half the window.
+
+    The refresh window is ``ttl * (1 - refresh_ahead)``; sending this far ahead of the expiry leaves
+    time for the request (and a retry) so a shown price never outlives its TTL.
+    """
+    return min(30.0, ttl * (1 - refresh_ahead) / 2)
 
 
 @dataclass(slots=True)
@@ -117,7 +131,7 @@ class ProductData:
         self._searches: dict[tuple[Any, ...], Future[Any]] = {}
         self._logged: dict[tuple[str, str], float] = {}
         self._queued: dict[str, float] = {}
-        self._queue: dict[str, None] = {}
+        self._queue: dict[str, float] = {}  # ASIN -> clock time its refresh must be sent by
         self._wake = threading.Condition(self._mu)
         self._refresher: CreatorsClient | None = None
         self._claims: set[str] = set()  # ASINs this process has claimed to renew for the fleet
@@ -181,9 +195,13 @@ class ProductData:
         now = self.clock()
         _fresh, aging, stale = classify(found.items, now, self.ttl, self.settings.refresh_ahead)
         if aging:
-            self.queue_refresh(aging)
+            margin = send_margin(self.ttl, self.settings.refresh_ahead)
+            self.queue_refresh(
+                aging, {a: (found.items[a].fetched_at or now) + self.ttl - margin for a in aging}
+            )
         # Just past its TTL (it missed the refresh window): serve the copy and renew it behind, batched
-        # with the others; long stale: worth the render budget to get a fresh answer.
+        # with the others (its deadline has passed: it goes at once); long stale: worth the render
+        # budget to get a fresh answer.
         grace = self.ttl * (1 - self.settings.refresh_ahead)
         behind = [
             a for a in stale if (f := found.items[a].fetched_at) is not None and now - f < self.ttl + grace
@@ -275,9 +293,17 @@ class ProductData:
         return result, OK
 
     # -- background refresh -----------------------------------------------------------------------------
-    def queue_refresh(self, asins: Iterable[str]) -> None:
-        """Renew these entries in the background (coalesced into batches of 10 across pages)."""
+    def queue_refresh(self, asins: Iterable[str], deadlines: Mapping[str, float] | None = None) -> None:
+        """Renew these entries in the background (coalesced into batches of 10 across pages).
+
+        ``deadlines`` gives the clock time each refresh must be sent by (default: now). Either way a
+        partial batch waits a short hold after queueing for company (ASINs seen late, near or past
+        their deadline, come in bunches), while views keep serving the cached copy.
+        """
         now = time.monotonic()
+        window = self.ttl * (1 - self.settings.refresh_ahead)
+        at = self.clock() + min(HOLD, window / 2)
+        deadlines = deadlines or {}
         backoff = min(REQUEUE_AFTER, self.ttl * (1 - self.settings.refresh_ahead))
         with self._mu:
             if self._closed:
@@ -286,7 +312,7 @@ class ProductData:
             for a in asins:
                 if now - self._queued.get(a, -backoff) >= backoff:
                     self._queued[a] = now
-                    self._queue[a] = None
+                    self._queue[a] = max(deadlines.get(a, at), at)
                     added = True
             if len(self._queued) > 100_000:
                 self._queued.clear()
@@ -327,11 +353,12 @@ class ProductData:
     def _refresh_loop(self) -> None:
         while True:
             with self._mu:
-                while not self._queue and not self._closed:
-                    self._wake.wait()
+                while not self._closed and not self._ready():
+                    # Woken by each queued ASIN; otherwise re-check the earliest deadline.
+                    left = min(self._queue.values()) - self.clock() if self._queue else None
+                    self._wake.wait(None if left is None else min(POLL, max(0.01, left)))
                 if self._closed:
                     return
-            time.sleep(COALESCE)
             batch = self._take_batch()
             if not batch:
                 continue
@@ -351,8 +378,12 @@ class ProductData:
                 for a in batch:
                     self._queued.pop(a, None)
 
+    def _ready(self) -> bool:
+        """A batch is worth sending: 10 ASINs wait, or the earliest deadline has come (lock held)."""
+        return len(self._queue) >= 10 or (bool(self._queue) and min(self._queue.values()) <= self.clock())
+
     def _take_batch(self) -> list[str]:
-        """Queued ASINs still aging in the shared store, in whole tens (a partial ten once overdue).
+        """Queued ASINs still aging in the shared store, in whole tens (a partial ten once one is due).
 
         ASINs another process has renewed meanwhile are dropped (and this process's memory copy
         with them), so a fleet refreshes each item about once per period, in full getItems batches.
@@ -360,15 +391,15 @@ class ProductData:
         with self._mu:
             queued = list(self._queue)
         renewed = self._renewed(queued)
-        max_wait = min(2.0, self.ttl * (1 - self.settings.refresh_ahead) / 2)
         with self._mu:
             for a in renewed:
                 self._queue.pop(a, None)
                 self._queued.pop(a, None)
-            rest = list(self._queue)[:100]
-            now = time.monotonic()
-            overdue = bool(rest) and now - self._queued.get(rest[0], now) >= max_wait
-            target = len(rest) if overdue else len(rest) // 10 * 10
+            # Earliest deadline first; a partial ten only once the earliest is due.
+            rest = sorted(self._queue, key=self._queue.__getitem__)[:100]
+            overdue = bool(rest) and self._queue[rest[0]] <= self.clock()
+            tens = len(rest) // 10 * 10
+            target = min(len(rest), max(10, tens)) if overdue else tens
             mine = [a for a in rest if a in self._claims]
         # Claim ASINs in the shared store only as whole tens are needed, so one process of the fleet
         # renews each of them and every process sends full batches.
@@ -385,7 +416,7 @@ class ProductData:
                     self._queued.pop(a, None)
         with self._mu:
             self._claims.update(mine)
-            batch = mine if overdue else mine[: len(mine) // 10 * 10]
+            batch = mine[: max(10, len(mine) // 10 * 10)] if overdue else mine[: len(mine) // 10 * 10]
             for a in batch:
                 self._queue.pop(a, None)
         if renewed:
