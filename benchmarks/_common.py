@@ -28,6 +28,52 @@ from tests.workers_common import release_together, run_threads  # noqa: E402
 if TYPE_CHECKING:
     from tests.support import RedisServer
 
+BENCH_ITEMS = 1000  # the "1,000 ASINs" of the Creators and site benchmarks: B1BENCH000 ... B1BENCH999
+
+
+def bench_world(rate: float, burst: int, daily: int) -> dict[str, Any]:
+    """The demo world plus 1,000 US items (B1BENCH000...), with the given Creators limits."""
+    from amzauth.sandbox.world import demo_world
+
+    world = demo_world().model_dump(mode="json")
+    world["limits"].update(creators_rate=rate, creators_burst=burst, creators_daily=daily)
+    for n in range(BENCH_ITEMS):
+        world["catalog"].append(
+            {
+                "asin": f"B1BENCH{n:03d}",
+                "marketplace": "www.amazon.com",
+                "title": f"Benchwork Widget model {n} with a long enough title to look like Amazon's",
+                "brand": "Benchwork",
+                "price": 10 + n % 90 + 0.99,
+                "currency": "USD",
+                "savings_percent": n % 30,
+                "rating": 3.5 + (n % 15) / 10,
+                "review_count": 100 + n,
+                "image": f"https://m.media-amazon.com/images/I/B1BENCH{n:03d}.jpg",
+                "search_index": "Electronics",
+            }
+        )
+    return world
+
+
+def profile_values(url: str) -> dict[str, str]:
+    """A profile for the demo world's eligible 3.1 credential, pointed at the sandbox at ``url``."""
+    from amzauth.sandbox.world import demo_world
+
+    cred = next(
+        c for c in demo_world().creators_credentials if c.version == "3.1" and c.eligible and c.enabled
+    )
+    return {
+        "api": "creators",
+        "credential_version": cred.version,
+        "client_id": cred.client_id,
+        "client_secret": cred.client_secret,
+        "marketplace": "www.amazon.com",
+        "partner_tag": cred.partner_tags["www.amazon.com"][0],
+        "sandbox": url,
+    }
+
+
 __all__ = [
     "figure",
     "interleave",

@@ -21,52 +21,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import figure, interleave, quick, start_sandbox
+from _common import BENCH_ITEMS, figure, interleave, profile_values, quick, start_sandbox
+from _common import bench_world as _world
 
-N_ITEMS = 1000
+N_ITEMS = BENCH_ITEMS
 RATE, BURST = 200.0, 20
 
 
 def bench_world() -> dict[str, Any]:
-    """The demo world, plus 1,000 US items, with a Creators rate high enough for a quick run."""
-    from amzauth.sandbox.world import demo_world
-
-    world = demo_world().model_dump(mode="json")
-    world["limits"].update(creators_rate=1e6, creators_burst=1_000_000, creators_daily=100_000_000)
-    for n in range(N_ITEMS):
-        world["catalog"].append(
-            {
-                "asin": f"B1BENCH{n:03d}",
-                "marketplace": "www.amazon.com",
-                "title": f"Benchwork Widget model {n} with a long enough title to look like Amazon's",
-                "brand": "Benchwork",
-                "price": 10 + n % 90 + 0.99,
-                "currency": "USD",
-                "savings_percent": n % 30,
-                "rating": 3.5 + (n % 15) / 10,
-                "review_count": 100 + n,
-                "image": f"https://m.media-amazon.com/images/I/B1BENCH{n:03d}.jpg",
-                "search_index": "Electronics",
-            }
-        )
-    return world
-
-
-def profile_values(url: str) -> dict[str, str]:
-    from amzauth.sandbox.world import demo_world
-
-    cred = next(
-        c for c in demo_world().creators_credentials if c.version == "3.1" and c.eligible and c.enabled
-    )
-    return {
-        "api": "creators",
-        "credential_version": cred.version,
-        "client_id": cred.client_id,
-        "client_secret": cred.client_secret,
-        "marketplace": "www.amazon.com",
-        "partner_tag": cred.partner_tags["www.amazon.com"][0],
-        "sandbox": url,
-    }
+    return _world(rate=1e6, burst=1_000_000, daily=100_000_000)
 
 
 NEVER_WAITS = {"rate": 1e6, "burst": 1_000_000, "daily_quota": None}  # the limiter runs, but never waits

@@ -38,52 +38,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import print_figures, start_sandbox
+from _common import BENCH_ITEMS, print_figures, profile_values, start_sandbox
+from _common import bench_world as _world
 
-N_ITEMS = 1000
+N_ITEMS = BENCH_ITEMS
 RATE, BURST = 200.0, 20
 ASIN = "B1BENCH000"
 
 
 def bench_world() -> dict[str, Any]:
-    from amzauth.sandbox.world import demo_world
-
-    world = demo_world().model_dump(mode="json")
-    world["limits"].update(creators_rate=RATE * 2, creators_burst=BURST * 2, creators_daily=10_000_000)
-    for n in range(N_ITEMS):
-        world["catalog"].append(
-            {
-                "asin": f"B1BENCH{n:03d}",
-                "marketplace": "www.amazon.com",
-                "title": f"Benchwork Widget model {n} with a long enough title to look like Amazon's",
-                "brand": "Benchwork",
-                "price": 10 + n % 90 + 0.99,
-                "currency": "USD",
-                "savings_percent": n % 30,
-                "rating": 3.5 + (n % 15) / 10,
-                "review_count": 100 + n,
-                "image": f"https://m.media-amazon.com/images/I/B1BENCH{n:03d}.jpg",
-                "search_index": "Electronics",
-            }
-        )
-    return world
-
-
-def profile_values(url: str) -> dict[str, str]:
-    from amzauth.sandbox.world import demo_world
-
-    cred = next(
-        c for c in demo_world().creators_credentials if c.version == "3.1" and c.eligible and c.enabled
-    )
-    return {
-        "api": "creators",
-        "credential_version": cred.version,
-        "client_id": cred.client_id,
-        "client_secret": cred.client_secret,
-        "marketplace": "www.amazon.com",
-        "partner_tag": cred.partner_tags["www.amazon.com"][0],
-        "sandbox": url,
-    }
+    return _world(rate=RATE * 2, burst=BURST * 2, daily=10_000_000)
 
 
 def make_kit(url: str, store_path: Path, **client_kw: Any) -> Any:
