@@ -29,12 +29,14 @@ def paced_calls(
     calls: int,
     rate: float,
     burst: int,
+    margin: float | None,
     keywords: str,
     barrier: Any,
     out: Any,
 ) -> None:
-    """``threads`` threads each make ``calls`` uncached searches through one shared limiter."""
-    client = _client(spec, sandbox_url, rate=rate, burst=burst)
+    """``threads`` threads each make ``calls`` uncached searches through one shared limiter
+    (``margin``: the limiter's jitter margin; None for the default)."""
+    client = _client(spec, sandbox_url, rate=rate, burst=burst, margin=margin)
     client.manager.get_token()  # the token is not what this test measures
     errors: list[str] = []
     done: list[int] = []
