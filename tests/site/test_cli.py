@@ -71,3 +71,19 @@ def test_serve_announces_its_url_first_and_serves_the_contract(tmp_path: Path, s
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_warm_with_an_unreadable_file_is_one_json_error(tmp_path: Path) -> None:
+    """The same reader as `amzauth items --file`: under --json an unreadable file is a JSON error, exit 2."""
+    missing = tmp_path / "no-such-asins.txt"
+    done = subprocess.run(
+        [sys.executable, "-m", "amzauth", "site", "warm", "--file", str(missing), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["code"] == "input" and str(missing) in doc["error"]
+    assert "Traceback" not in done.stderr

@@ -100,6 +100,22 @@ def fail(
     raise typer.Exit(code)
 
 
+def read_lines(path: str, json_out: bool) -> list[tuple[int, str]]:
+    """``(line number, text)`` of a one-item-a-line file (``-``: stdin), blank lines and ``#``
+    comments skipped; an unreadable file is a usage error (JSON under --json)."""
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        fail(escape(f"cannot read {path}: {why}"), EXIT_USAGE, as_json=json_out, extra={"code": "input"})
+    lines = ((n, line.split("#", 1)[0].strip()) for n, line in enumerate(text.splitlines(), 1))
+    return [(n, s) for n, s in lines if s]
+
+
 def printable(text: str) -> str:
     """Text safe for a terminal: control characters (ESC sequences from Amazon's error_description
     or a config value could retitle, recolour or rewrite the user's terminal) shown as ``\\xNN``."""

@@ -25,6 +25,7 @@ from amzauth.cli._common import (
     escape,
     fail,
     fail_common,
+    read_lines,
 )
 
 if TYPE_CHECKING:
@@ -200,25 +201,11 @@ def items(
 
 def _read_asin_file(path: str, json_out: bool) -> list[str]:
     """ASINs one a line; blank lines and ``#`` comments skipped; a bad line is named by its number."""
-    import sys
-
     from amzauth.creators import InvalidInput
     from amzauth.creators.wire import check_asin
 
-    try:
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        fail(escape(f"cannot read {path}: {why}"), EXIT_USAGE, as_json=json_out, extra={"code": "input"})
     out: list[str] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        s = line.split("#", 1)[0].strip()
-        if not s:
-            continue
+    for n, s in read_lines(path, json_out):
         try:
             out.append(check_asin(s))
         except InvalidInput as exc:

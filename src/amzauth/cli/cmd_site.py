@@ -26,6 +26,7 @@ from amzauth.cli._common import (
     emit_json,
     escape,
     fail,
+    read_lines,
 )
 
 if TYPE_CHECKING:
@@ -86,15 +87,11 @@ def serve(
         kit.close()
 
 
-def _read_inputs(values: list[str], file: Path | None) -> list[str]:
-    lines = list(values)
+def _read_inputs(values: list[str], file: Path | None, json_out: bool) -> list[str]:
+    lines = [v for v in values if v.strip()]
     if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(escape(f"cannot read --file {file}: {exc}"), EXIT_USAGE)
-        lines += [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
-    return [ln for ln in lines if ln]
+        lines += [text for _, text in read_lines(str(file), json_out)]
+    return lines
 
 
 @site_app.command("warm")
@@ -115,7 +112,7 @@ def warm(
     from amzauth.creators import InvalidInput
     from amzauth.site.urls import parse_asin
 
-    raw = _read_inputs(inputs or [], file)
+    raw = _read_inputs(inputs or [], file, json_out)
     if not raw:
         fail("give ASINs or product URLs, or --file FILE", EXIT_USAGE, as_json=json_out)
     asins: list[str] = []
