@@ -5,7 +5,6 @@ Kept light: rich is imported only when something is printed for people.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -16,10 +15,14 @@ if TYPE_CHECKING:
     from amzauth.config import ConfigError
     from amzauth.errors import NetworkError, TokenError
 
-EXIT_OK = 0
-EXIT_FAILED = 1  # Amazon said no, a diagnosis was made
-EXIT_USAGE = 2  # bad flag, bad profile, unknown key
-EXIT_NETWORK = 3  # could not reach the endpoint at all
+# Re-exported: the commands import them from here.
+from amzauth.cli._plain import EXIT_FAILED as EXIT_FAILED
+from amzauth.cli._plain import EXIT_NETWORK as EXIT_NETWORK
+from amzauth.cli._plain import EXIT_OK as EXIT_OK
+from amzauth.cli._plain import EXIT_USAGE as EXIT_USAGE
+from amzauth.cli._plain import emit_json as emit_json
+from amzauth.cli._plain import printable as printable
+from amzauth.cli._plain import say_step as say_step
 
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="Profiles file (see README).")]
 ProfileOpt = Annotated[
@@ -67,17 +70,6 @@ def announce_waits() -> None:
             lg.setLevel(logging.INFO)
 
 
-def say_step(text: str) -> None:
-    """Say on stderr what a long step is doing as it starts (stdout keeps its one document)."""
-    err_console().print(f"{text}…", markup=False, style="dim")
-
-
-def emit_json(doc: Any) -> None:
-    """Write one JSON document to stdout and nothing else."""
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
-
-
 def err_console() -> Any:
     from rich.console import Console
 
@@ -114,14 +106,6 @@ def read_lines(path: str, json_out: bool) -> list[tuple[int, str]]:
         fail(escape(f"cannot read {path}: {why}"), EXIT_USAGE, as_json=json_out, extra={"code": "input"})
     lines = ((n, line.split("#", 1)[0].strip()) for n, line in enumerate(text.splitlines(), 1))
     return [(n, s) for n, s in lines if s]
-
-
-def printable(text: str) -> str:
-    """Text safe for a terminal: control characters (ESC sequences from Amazon's error_description
-    or a config value could retitle, recolour or rewrite the user's terminal) shown as ``\\xNN``."""
-    return "".join(
-        c if c in "\n\t" or not (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0) else f"\\x{ord(c):02x}" for c in text
-    )
 
 
 def escape(text: str) -> str:

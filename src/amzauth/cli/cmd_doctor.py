@@ -23,8 +23,6 @@ def doctor(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 10.0,
 ) -> None:
     """Walk config, token and one cheap API call; name the step that failed, the cause and the fix."""
-    from amzauth.doctor import run_doctor
-
     if not 0 < timeout <= 600:
         from amzauth.cli._common import EXIT_USAGE, fail
 
@@ -35,11 +33,9 @@ def doctor(
             extra={"code": "usage", "key": "--timeout"},
         )
 
-    from amzauth.cli._common import say_step
+    from amzauth.cli.fast import doctor_report
 
-    report = run_doctor(
-        profile_name=profile, config=config, offline=offline, timeout=timeout, on_step=say_step
-    )
+    report = doctor_report(config=config, profile=profile, offline=offline, timeout=timeout)
     if json_out:
         emit_json(report.doc)
     else:

@@ -68,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         what = f"amzauth {command}" if command else "the amzauth command"
         sys.stderr.write(f"error: {what} needs the {', '.join(missing)} extra: {install_hint(missing)}\n")
         raise SystemExit(EXIT_USAGE)
+    # httpx loads its own command line (click, rich and pygments, ~35 ms) whenever they are
+    # installed, as they are beside the cli extra; this process never runs httpx's CLI, and a None
+    # entry makes that one optional import fail as httpx expects when they are absent.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from amzauth.cli.main import main as cli_main
 
     cli_main()

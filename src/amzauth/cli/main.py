@@ -191,6 +191,11 @@ def main() -> None:
 
     debug = "--debug" in sys.argv or os.environ.get("AMZAUTH_DEBUG", "") not in ("", "0")
     try:
+        from amzauth.cli import fast
+
+        code = fast.main(sys.argv[1:])
+        if code is not None:
+            raise SystemExit(code)
         _plain_values_need_no_adapter()
         lazy_group()()
     except SystemExit:
