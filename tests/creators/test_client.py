@@ -585,3 +585,39 @@ def test_items_read_back_from_the_store_behave_as_fresh_ones(
     )
     assert [i.summary() for i in whole.items] == [f.summary() for f in fresh]
     assert any(f.savings is not None for f in fresh)  # the rebuilt nested model is covered
+
+
+def test_items_of_a_fresh_answer_are_lifted_on_first_read(client: CreatorsClient) -> None:
+    """An answer's items lift their fields on first read (issue 17: a search page builds ten shells);
+    every way of looking at one gives what the eager lift of the same document gives, from any thread."""
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    from amzauth.creators.models import Item
+
+    def eager(page: Any) -> list[Item]:
+        return [
+            Item.from_raw(
+                i.raw, marketplace=page.marketplace, partner_tag="demo-20", fetched_at=page.fetched_at
+            )
+            for i in page.items
+        ]
+
+    pages = [client.search_items("acme audio", use_cache=False) for _ in range(6)]
+    assert client.stats.requests == 6 and len(pages[0].items) >= 2
+    wants = [eager(p) for p in pages]  # reads only each shell's raw document, never its fields
+    want = wants[0]
+    assert any(w.savings is not None for w in want) and all(w.url and "tag=demo-20" in w.url for w in want)
+    by_eq, by_dump, by_field, by_copy, by_pickle, by_threads = (p.items for p in pages)
+    assert [i == w for i, w in zip(by_eq, want, strict=True)] == [True] * len(want)
+    assert [i.model_dump() for i in by_dump] == [w.model_dump() for w in wants[1]]
+    assert [(i.title, i.price, i.savings, i.url, i.asin, i.fetched_at) for i in by_field] == [
+        (w.title, w.price, w.savings, w.url, w.asin, w.fetched_at) for w in wants[2]
+    ]
+    assert [repr(i) for i in by_field] == [repr(w) for w in wants[2]]
+    assert [i.model_copy(update={"cached": True}).cached for i in by_copy] == [True] * len(want)
+    assert [i.model_copy() for i in by_copy] == wants[3]
+    assert [pickle.loads(pickle.dumps(i)) for i in by_pickle] == wants[4]
+    with ThreadPoolExecutor(8) as pool:
+        titles = list(pool.map(lambda i: i.title, by_threads * 8))
+    assert titles == [w.title for w in want] * 8 and list(by_threads) == wants[5]

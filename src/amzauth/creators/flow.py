@@ -705,8 +705,20 @@ def _classified(req: ApiRequest, timeout: float) -> Iterator[None]:
         ) from None
 
 
-def _post_args(req: ApiRequest, timeout: float) -> dict[str, Any]:
-    return {"url": req.url, "content": req.body, "headers": dict(req.headers), "timeout": timeout}
+_SENDABLE: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[httpx.URL, httpx.Headers]] = {}
+
+
+def _post_args(req: ApiRequest) -> dict[str, Any]:
+    """httpx's arguments for a request, its URL and headers parsed once per distinct pair (httpx
+    parses a URL string and normalises a header dict on every send; both objects are immutable
+    to it: it copies them into each request). The timeout is the client's own (built with it)."""
+    key = (req.url, tuple(req.headers.items()))
+    sendable = _SENDABLE.get(key)
+    if sendable is None:
+        if len(_SENDABLE) >= 256:
+            _SENDABLE.clear()
+        sendable = _SENDABLE[key] = (httpx.URL(req.url), httpx.Headers(req.headers))
+    return {"url": sendable[0], "content": req.body, "headers": sendable[1]}
 
 
 def run_sync(
@@ -716,7 +728,7 @@ def run_sync(
         if isinstance(effect, Send):
             core.stats.add("requests")
             with _classified(effect.request, timeout):
-                r = client.post(**_post_args(effect.request, timeout))
+                r = client.post(**_post_args(effect.request))
             return RawResponse(r.status_code, r.headers, r.content)
         if isinstance(effect, LocalLock):
             core.thread_lock(effect.key).acquire()
@@ -743,7 +755,7 @@ async def run_async(
         if isinstance(effect, Send):
             core.stats.add("requests")
             with _classified(effect.request, timeout):
-                r = await client.post(**_post_args(effect.request, timeout))
+                r = await client.post(**_post_args(effect.request))
             return RawResponse(r.status_code, r.headers, r.content)
         if isinstance(effect, LocalLock):
             await core.task_lock(effect.key).acquire()

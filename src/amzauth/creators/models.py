@@ -19,7 +19,7 @@ import contextlib
 import json
 import math
 import threading
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -127,63 +127,21 @@ class Item(_Frozen):
         Every value is typed by construction here, so the model is built without a validation pass.
         ``ref`` points at the item inside Amazon's whole answer (kept for the cache), else ``raw``.
         """
-        asin = str(raw.get("asin") or "")
-        info = _dict(raw.get("itemInfo"))
-        title = _display(info.get("title"))
-        byline = _dict(info.get("byLineInfo"))
-        brand = _display(byline.get("brand")) or _display(byline.get("manufacturer"))
-        listing = _best_listing(raw)
-        price_doc = _dict(listing.get("price"))
-        money = _dict(price_doc.get("money"))
-        price = _num(money.get("amount"))
-        currency = _str(money.get("currency"))
-        savings = None
-        sv = _dict(price_doc.get("savings"))
-        if sv:
-            sm = _dict(sv.get("money"))
-            savings = _trusted(
-                Savings,
-                {
-                    "amount": _num(sm.get("amount")),
-                    "percent": _num(sv.get("percentage")),
-                    "currency": _str(sm.get("currency")) or currency,
-                },
-            )
-        avail = _dict(listing.get("availability"))
-        reviews = _dict(raw.get("customerReviews"))
-        rating = _num(_dict(reviews.get("starRating")).get("value"))
-        count = reviews.get("count")
-        variations = {
-            str(v.get("name")): str(v.get("value"))
-            for v in _list(raw.get("variationAttributes"))
-            if isinstance(v, dict) and v.get("name") is not None
-        }
         return _trusted(
             cls,
-            {
-                "asin": asin,
-                "title": title,
-                "brand": brand,
-                "price": price,
-                "currency": currency,
-                "price_display": _str(money.get("displayAmount")),
-                "savings": savings,
-                "availability": _str(avail.get("type")),
-                "availability_message": _str(avail.get("message")),
-                "prime": _prime(listing) if prime is None else prime,
-                "rating": rating,
-                "review_count": int(n) if (n := _num(count)) is not None else None,
-                "image": _image(raw),
-                "url": affiliate_url(_str(raw.get("detailPageURL")), asin, marketplace, partner_tag),
-                "parent_asin": _str(raw.get("parentASIN")),
-                "marketplace": marketplace,
-                "variation_attributes": variations,
-                "cached": False,
-                "stale": False,
-                "fetched_at": fetched_at,
-            },
+            _lift(raw, Lift(marketplace, partner_tag, prime, fetched_at)),
             ref if ref is not None else RawRef(Answer(None, raw, ()), None),
         )
+
+    @classmethod
+    def lifted_later(cls, ref: RawRef, lift: Lift) -> Item:
+        """An item of an answer whose fields are lifted from its document on first read.
+
+        The same values as :meth:`from_raw` (the same function lifts them); a search page builds
+        ten of these, so a caller pays for the items it reads, as on a cache hit.
+        """
+        ref.lift = lift
+        return _shell(ref)
 
     def summary(self) -> dict[str, Any]:
         """The convenient fields as plain JSON (what ``amzauth search/items --json`` print)."""
@@ -337,6 +295,10 @@ class Answer:
         self.at = at
         self._mu = threading.Lock()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its JSON text (an item travels to another process or a cache whole)."""
+        return (Answer, (self.json_text(), None, self.at))
+
     def doc(self) -> Any:
         if self._doc is None and self.text is not None:
             with self._mu:
@@ -366,12 +328,13 @@ class Answer:
 class RawRef:
     """Where an item's document sits in an :class:`Answer`; equal when the documents are equal."""
 
-    __slots__ = ("answer", "index", "row")
+    __slots__ = ("answer", "index", "lift", "row")
 
     def __init__(self, answer: Answer, index: int | None, row: list[Any] | None = None) -> None:
         self.answer = answer
         self.index = index
         self.row = row  # the item's cache row until its fields are filled in (see Item.__getattr__)
+        self.lift: Lift | None = None  # or what lifts them from the document (Item.lifted_later)
 
     def get(self) -> dict[str, Any]:
         return self.answer.item(self.index)
@@ -439,19 +402,23 @@ def _items_from_rows(names: list[str], rows: list[list[Any]], index: list[int], 
             out.append(item)
         return out
     items: list[Item] = []
-    fields_set = _ALL_SET[Item]
-    new = Item.__new__
     width = len(ITEM_FIELDS)
     for row, i in zip(rows, index, strict=True):
         if type(row) is not list or len(row) != width:
             raise ValueError("a cached item row of another width")
-        item = new(Item)
-        _DICT.__set__(item, {})  # a shell: filled from the row on first read (_fill)
-        _set(item, "__pydantic_fields_set__", fields_set)
-        _set(item, "__pydantic_extra__", None)
-        _set(item, "__pydantic_private__", {"_raw": RawRef(answer, i, row)})
-        items.append(item)
+        items.append(_shell(RawRef(answer, i, row)))
     return items
+
+
+def _shell(ref: RawRef) -> Item:
+    """An Item whose instance dict stays empty until a field is first read (then :func:`_fill`
+    fills it from ``ref``: a cache row, or a lift from the document)."""
+    item = Item.__new__(Item)
+    _DICT.__set__(item, {})
+    _set(item, "__pydantic_fields_set__", _ALL_SET[Item])
+    _set(item, "__pydantic_extra__", None)
+    _set(item, "__pydantic_private__", {"_raw": ref})
+    return item
 
 
 _DICT: Final[Any] = BaseModel.__dict__["__dict__"]  # the instance dict itself (Item.__dict__ fills it)
@@ -459,22 +426,29 @@ _model_getattr: Final[Any] = BaseModel.__getattr__  # type: ignore[attr-defined]
 
 
 def _fill(item: Item) -> dict[str, Any]:
-    """The item's instance dict, filled from its cache row first if it is still a shell.
+    """The item's instance dict, filled first if it is still a shell: from its cache row, or lifted
+    from its document.
 
     Values in a row were typed when the entry was written; only ``savings`` is rebuilt. Two threads
-    filling one shell build equal values and the last ``update`` wins (each is atomic).
+    filling one shell build equal values and the last ``update`` wins (each is atomic); the source
+    is dropped only after the dict is full.
     """
     d: dict[str, Any] = _DICT.__get__(item)
     if not d:
         ref = _raw_ref(item)
-        row = ref.row if ref is not None else None
-        if ref is not None and row is not None:
+        if ref is None:
+            return d
+        row, lift = ref.row, ref.lift
+        if row is not None:
             values = dict(zip(ITEM_FIELDS, row))  # noqa: B905  (width checked when read)
             sv = values["savings"]
             if sv is not None:
                 values["savings"] = _trusted(Savings, {"amount": sv[0], "percent": sv[1], "currency": sv[2]})
             d.update(values)
             ref.row = None
+        elif lift is not None:
+            d.update(_lift(ref.get(), lift))
+            ref.lift = None
     return d
 
 
@@ -551,6 +525,68 @@ _RESULT_FIELDS: Final[dict[type[BaseModel], set[str]]] = {
     SearchResult: set(SearchResult.model_fields) - {"items"},
     VariationsResult: set(VariationsResult.model_fields) - {"items"},
 }
+
+
+class Lift(NamedTuple):
+    """What an item's fields depend on besides its document: the request's store and tag, a Prime
+    hint from the request, and when Amazon answered."""
+
+    marketplace: str | None
+    partner_tag: str | None
+    prime: bool | None
+    fetched_at: float | None
+
+
+def _lift(raw: dict[str, Any], lift: Lift) -> dict[str, Any]:
+    """Every Item field from an item document (typed by construction, so no validation pass)."""
+    asin = str(raw.get("asin") or "")
+    info = _dict(raw.get("itemInfo"))
+    byline = _dict(info.get("byLineInfo"))
+    listing = _best_listing(raw)
+    price_doc = _dict(listing.get("price"))
+    money = _dict(price_doc.get("money"))
+    currency = _str(money.get("currency"))
+    savings = None
+    sv = _dict(price_doc.get("savings"))
+    if sv:
+        sm = _dict(sv.get("money"))
+        savings = _trusted(
+            Savings,
+            {
+                "amount": _num(sm.get("amount")),
+                "percent": _num(sv.get("percentage")),
+                "currency": _str(sm.get("currency")) or currency,
+            },
+        )
+    avail = _dict(listing.get("availability"))
+    reviews = _dict(raw.get("customerReviews"))
+    count = _num(reviews.get("count"))
+    return {
+        "asin": asin,
+        "title": _display(info.get("title")),
+        "brand": _display(byline.get("brand")) or _display(byline.get("manufacturer")),
+        "price": _num(money.get("amount")),
+        "currency": currency,
+        "price_display": _str(money.get("displayAmount")),
+        "savings": savings,
+        "availability": _str(avail.get("type")),
+        "availability_message": _str(avail.get("message")),
+        "prime": _prime(listing) if lift.prime is None else lift.prime,
+        "rating": _num(_dict(reviews.get("starRating")).get("value")),
+        "review_count": int(count) if count is not None else None,
+        "image": _image(raw),
+        "url": affiliate_url(_str(raw.get("detailPageURL")), asin, lift.marketplace, lift.partner_tag),
+        "parent_asin": _str(raw.get("parentASIN")),
+        "marketplace": lift.marketplace,
+        "variation_attributes": {
+            str(v.get("name")): str(v.get("value"))
+            for v in _list(raw.get("variationAttributes"))
+            if isinstance(v, dict) and v.get("name") is not None
+        },
+        "cached": False,
+        "stale": False,
+        "fetched_at": lift.fetched_at,
+    }
 
 
 # -- extraction helpers (pure) -------------------------------------------------------------------

@@ -583,7 +583,7 @@ def parse_search(
     payload: Mapping[str, Any],
     now: float,
 ) -> SearchResult | CreatorsError:
-    from amzauth.creators.models import Answer, Item, RawRef, SearchResult
+    from amzauth.creators.models import Answer, Item, Lift, RawRef, SearchResult
 
     doc = _ok(status, headers, body, "searchItems")
     if isinstance(doc, CreatorsError):
@@ -593,17 +593,10 @@ def parse_search(
         return _no_result(doc, status, "searchItems") or SearchResult(
             total=0, marketplace=target.marketplace, fetched_at=now
         )
-    prime = _prime_hint(payload)
+    lift = Lift(target.marketplace, target.partner_tag, _prime_hint(payload), now)
     answer = Answer(None, doc, ("searchResult", "items"), body)
     items = [
-        Item.from_raw(
-            raw,
-            marketplace=target.marketplace,
-            partner_tag=target.partner_tag,
-            prime=prime,
-            fetched_at=now,
-            ref=RawRef(answer, n),
-        )
+        Item.lifted_later(RawRef(answer, n), lift)
         for n, raw in enumerate(_as_list(result.get("items")))
         if isinstance(raw, dict)
     ]
@@ -678,7 +671,7 @@ def parse_variations(
     payload: Mapping[str, Any],
     now: float,
 ) -> VariationsResult | CreatorsError:
-    from amzauth.creators.models import Answer, Item, RawRef, VariationsResult
+    from amzauth.creators.models import Answer, Item, Lift, RawRef, VariationsResult
 
     doc = _ok(status, headers, body, "getVariations")
     if isinstance(doc, CreatorsError):
@@ -688,14 +681,9 @@ def parse_variations(
     if not isinstance(result, dict):
         return _no_result(doc, status, "getVariations") or VariationsResult(asin=asin, fetched_at=now)
     answer = Answer(None, doc, ("variationsResult", "items"), body)
+    lift = Lift(target.marketplace, target.partner_tag, None, now)
     items = [
-        Item.from_raw(
-            raw,
-            marketplace=target.marketplace,
-            partner_tag=target.partner_tag,
-            fetched_at=now,
-            ref=RawRef(answer, n),
-        )
+        Item.lifted_later(RawRef(answer, n), lift)
         for n, raw in enumerate(_as_list(result.get("items")))
         if isinstance(raw, dict)
     ]
