@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the models (and pydantic) load with the first answer, not w
         BrowseNodesResult,
         Item,
         ItemError,
+        Lift,
         SearchResult,
         VariationsResult,
     )
@@ -575,6 +576,19 @@ def _prime_hint(payload: Mapping[str, Any]) -> bool | None:
     return True if "Prime" in (payload.get("deliveryFlags") or ()) else None
 
 
+def _page_items(doc: dict[str, Any], body: bytes, result_key: str, lift: Lift) -> list[Item]:
+    """The items of a search or variations page: each lifts its fields from the one parsed answer
+    on first read (the answer keeps its bytes for the cache entry)."""
+    from amzauth.creators.models import Answer, Item, RawRef
+
+    answer = Answer(None, doc, (result_key, "items"), body)
+    return [
+        Item.lifted_later(RawRef(answer, n), lift)
+        for n, raw in enumerate(_as_list(doc[result_key].get("items")))
+        if isinstance(raw, dict)
+    ]
+
+
 def parse_search(
     status: int,
     headers: Mapping[str, str],
@@ -583,7 +597,7 @@ def parse_search(
     payload: Mapping[str, Any],
     now: float,
 ) -> SearchResult | CreatorsError:
-    from amzauth.creators.models import Answer, Item, Lift, RawRef, SearchResult
+    from amzauth.creators.models import Lift, SearchResult
 
     doc = _ok(status, headers, body, "searchItems")
     if isinstance(doc, CreatorsError):
@@ -593,13 +607,9 @@ def parse_search(
         return _no_result(doc, status, "searchItems") or SearchResult(
             total=0, marketplace=target.marketplace, fetched_at=now
         )
-    lift = Lift(target.marketplace, target.partner_tag, _prime_hint(payload), now)
-    answer = Answer(None, doc, ("searchResult", "items"), body)
-    items = [
-        Item.lifted_later(RawRef(answer, n), lift)
-        for n, raw in enumerate(_as_list(result.get("items")))
-        if isinstance(raw, dict)
-    ]
+    items = _page_items(
+        doc, body, "searchResult", Lift(target.marketplace, target.partner_tag, _prime_hint(payload), now)
+    )
     total = result.get("totalResultCount")
     return SearchResult(
         items=items,
@@ -671,7 +681,7 @@ def parse_variations(
     payload: Mapping[str, Any],
     now: float,
 ) -> VariationsResult | CreatorsError:
-    from amzauth.creators.models import Answer, Item, Lift, RawRef, VariationsResult
+    from amzauth.creators.models import Lift, VariationsResult
 
     doc = _ok(status, headers, body, "getVariations")
     if isinstance(doc, CreatorsError):
@@ -680,13 +690,9 @@ def parse_variations(
     result = doc.get("variationsResult")
     if not isinstance(result, dict):
         return _no_result(doc, status, "getVariations") or VariationsResult(asin=asin, fetched_at=now)
-    answer = Answer(None, doc, ("variationsResult", "items"), body)
-    lift = Lift(target.marketplace, target.partner_tag, None, now)
-    items = [
-        Item.lifted_later(RawRef(answer, n), lift)
-        for n, raw in enumerate(_as_list(result.get("items")))
-        if isinstance(raw, dict)
-    ]
+    items = _page_items(
+        doc, body, "variationsResult", Lift(target.marketplace, target.partner_tag, None, now)
+    )
     summary = _as_dict(result.get("variationSummary"))
     price = _as_dict(summary.get("price"))
     low = _as_dict(price.get("lowestPrice"))
