@@ -196,10 +196,10 @@ def _freeze(v: Any) -> Any:
 def memo_key(operation: str, subject: Any, kw: dict[str, Any]) -> tuple[Any, ...] | None:
     """The memo key of a call, built in one pass from normalised arguments; None when one cannot be."""
     try:
-        values = [*kw.values()]
+        values = tuple(kw.values())
         if not set(map(type, values)) <= _PLAIN:  # only then look at each value (C speed otherwise)
-            values = [v if v.__class__ in _PLAIN else _freeze(v) for v in values]
-        return (operation, _freeze(subject), tuple(kw), tuple(values))
+            values = tuple([v if v.__class__ in _PLAIN else _freeze(v) for v in values])
+        return (operation, subject if subject.__class__ in _PLAIN else _freeze(subject), tuple(kw), values)
     except TypeError:
         return None
 

@@ -125,9 +125,11 @@ class Stats:
 
     def hit(self, op: str = "") -> None:
         """``add("memory_hits", op=op)`` for the hottest path, without the name lookups."""
-        with self._mu:
-            self.memory_hits += 1
-        self.sink.count("memory_hits", 1, op)
+        mu = self._mu
+        mu.acquire()  # not ``with``: a third of this method's time
+        self.memory_hits += 1
+        mu.release()
+        self.sink.hit(op)
 
     def as_dict(self) -> dict[str, float]:
         return {

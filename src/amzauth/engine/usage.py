@@ -517,12 +517,13 @@ os.register_at_fork(after_in_child=_after_fork)
 class Tally:
     """One credential's handle on a Recorder: the hook the Creators client and token engine call."""
 
-    __slots__ = ("_keys", "cred", "recorder")
+    __slots__ = ("_hit_keys", "_keys", "cred", "recorder")
 
     def __init__(self, recorder: Recorder | None, cred: str) -> None:
         self.recorder = recorder
         self.cred = cred
         self._keys: dict[tuple[str, str], tuple[str, str] | None] = {}  # (event, op) -> pending key
+        self._hit_keys: dict[str, tuple[str, str] | None] = {}  # op -> the memory-hit key
 
     @property
     def on(self) -> bool:
@@ -551,6 +552,22 @@ class Tally:
             except AttributeError:
                 d = rec.mine()
             d[key] = d.get(key, 0) + (n if type(n) is int else int(n))
+
+    def hit(self, op: str) -> None:
+        """``count("memory_hits", 1, op)`` with the key looked up by ``op`` alone (every memory hit)."""
+        rec = self.recorder
+        if rec is None:
+            return
+        try:
+            key = self._hit_keys[op]
+        except KeyError:
+            key = self._hit_keys[op] = self._key_for("memory_hits", op)
+        if key is not None:
+            try:
+                d = rec._local.d
+            except AttributeError:
+                d = rec.mine()
+            d[key] = d.get(key, 0) + 1
 
     def _key_for(self, name: str, op: str) -> tuple[str, str] | None:
         event = _CACHE_EVENTS.get(name)
