@@ -92,6 +92,45 @@ def fail(
     raise typer.Exit(code)
 
 
+def check_port(port: int) -> None:
+    """A usage error (exit 2) for a port outside 0-65535 (0 picks a free one)."""
+    if not 0 <= port <= 65535:
+        fail(f"--port must be between 0 and 65535, not {port}", EXIT_USAGE)
+
+
+def serve_until_interrupted(
+    what: str,
+    app: Any,
+    host: str,
+    port: int,
+    *,
+    bind: Callable[[str, int], Any] | None = None,
+    make: Callable[..., Any] | None = None,
+    **server_options: Any,
+) -> None:
+    """Serve ``app`` on ``host:port`` until Ctrl-C; ``<what> listening on URL`` is the first line
+    on stdout once it accepts connections (the contract scripts wait for). A port that cannot be
+    bound exits 1 naming it. ``bind`` and ``make`` default to :mod:`amzauth.serving`'s (the
+    sandbox brings its own: a deeper backlog, longer keep-alive); ``server_options`` go to ``make``."""
+    import contextlib
+
+    from amzauth import serving
+
+    try:
+        sock = (bind or serving.bind_socket)(host, port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED)
+    url = serving.socket_url(sock)
+
+    def announce() -> None:
+        sys.stdout.write(f"{what} listening on {url}\n")
+        sys.stdout.flush()
+
+    server = (make or serving.make_server)(app, on_started=announce, **server_options)
+    with contextlib.suppress(KeyboardInterrupt):
+        serving.serve_foreground(server, sock)
+
+
 def read_lines(path: str, json_out: bool) -> list[tuple[int, str]]:
     """``(line number, text)`` of a one-item-a-line file (``-``: stdin), blank lines and ``#``
     comments skipped; an unreadable file is a usage error (JSON under --json)."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from amzauth.cli._common import EXIT_FAILED, EXIT_USAGE, fail
+from amzauth.cli._common import EXIT_USAGE, check_port, fail, serve_until_interrupted
 
 
 def register(app: typer.Typer) -> None:
@@ -28,36 +27,27 @@ def sandbox(
     from amzauth.sandbox.app import create_app
     from amzauth.sandbox.server import bind_socket, make_server
     from amzauth.sandbox.world import WorldError, demo_world, load_world
-    from amzauth.serving import is_loopback, serve_foreground, socket_url
+    from amzauth.serving import is_loopback
 
-    if not 0 <= port <= 65535:
-        fail(f"--port must be between 0 and 65535, not {port}", EXIT_USAGE)
+    check_port(port)
     if world is not None and not Path(world).is_file():
         fail(f"world file {world} does not exist", EXIT_USAGE)
     try:
         loaded = load_world(Path(world)) if world is not None else demo_world()
     except WorldError as exc:
         fail(f"world file {world}: {exc}", EXIT_USAGE)
-    try:
-        sock = bind_socket(host, port)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED)
-    url = socket_url(sock)
-
-    def announce() -> None:
-        sys.stdout.write(f"sandbox listening on {url}\n")
-        sys.stdout.flush()
-
     if not is_loopback(host):
         sys.stderr.write(
             f"warning: the sandbox on {host} is reachable from other machines, and its control API "
             "(/_sandbox/world) answers every secret of its world; bind 127.0.0.1 unless you mean it\n"
         )
-    server = make_server(
+    serve_until_interrupted(
+        "sandbox",
         create_app(loaded, bind_host=host),
-        on_started=announce,
+        host,
+        port,
+        bind=bind_socket,
+        make=make_server,
         access_log=access_log,
         log_level="info" if access_log else "warning",
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        serve_foreground(server, sock)

@@ -9,7 +9,6 @@ Exit codes per the CLI contract: 2 bad input or profile, 1 Amazon refused every 
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,10 +22,12 @@ from amzauth.cli._common import (
     DebugOpt,
     JsonOpt,
     ProfileOpt,
+    check_port,
     emit_json,
     escape,
     fail,
     read_lines,
+    serve_until_interrupted,
 )
 
 if TYPE_CHECKING:
@@ -63,26 +64,12 @@ def serve(
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request on stderr.")] = False,
 ) -> None:
     """Serve the site kit's ASGI app (boxes, lists, tables, search, embed.js) until Ctrl-C."""
-    from amzauth.serving import bind_socket, make_server, serve_foreground, socket_url
     from amzauth.site.asgi import create_app
 
-    if not 0 <= port <= 65535:
-        fail(f"--port must be between 0 and 65535, not {port}", EXIT_USAGE)
+    check_port(port)
     kit = _kit(profile, config, False)
     try:
-        try:
-            sock = bind_socket(host, port)
-        except OSError as exc:
-            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED)
-        url = socket_url(sock)
-
-        def announce() -> None:
-            sys.stdout.write(f"site listening on {url}\n")
-            sys.stdout.flush()
-
-        server = make_server(create_app(kit), on_started=announce, access_log=access_log)
-        with contextlib.suppress(KeyboardInterrupt):
-            serve_foreground(server, sock)
+        serve_until_interrupted("site", create_app(kit), host, port, access_log=access_log)
     finally:
         kit.close()
 

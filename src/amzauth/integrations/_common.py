@@ -193,17 +193,7 @@ def diagnose(exc: TokenError | NetworkError, binding: Binding) -> dict[str, Any]
                 **common,
             )
         choice = choose(ev)
-        cat = load_catalogue()
-        entry = cat.get(choice.catalogue_code or choice.code)
-        if entry is None or entry.find_cause(choice.cause) is None:
-            return None
-        return entry.diagnosis(
-            choice.cause,
-            values=choice.values,
-            suggested_value=choice.suggested_value,
-            field=choice.field,
-            code=choice.code,
-        )
+        return load_catalogue().diagnosis_for(choice)
     except Exception:  # a diagnosis is a bonus; never let it hide the token error itself
         return None
 
